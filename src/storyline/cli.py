@@ -1,0 +1,235 @@
+"""The command line: each command parses, calls the library, and turns the library's own
+errors into a one-line message with a non-zero exit."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+from storyline.errors import StorylineError
+from storyline.evaluation import TASKS, format_table
+
+DB_HELP = "SQLite store to use (created if absent)."
+err_console = Console(stderr=True)
+
+
+def _fail(exc: Exception) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="storyline")
+def main() -> None:
+    """storyline turns a pile of news articles into the story they tell.
+
+    \b
+    Example:
+      storyline digest examples/ --out report/
+    """
+
+
+@contextmanager
+def _progress() -> Iterator[object]:
+    """A rich progress display on stderr, fed by the pipeline's progress callback."""
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        console=err_console, transient=True,
+    ) as bar:
+        tasks: dict[str, object] = {}
+
+        def tick(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+
+        yield tick
+
+
+def _options(sentences: int | None, words: int | None):  # type: ignore[no-untyped-def]
+    from storyline.pipeline import Options
+
+    opts = Options()
+    if words is not None:
+        opts.summary.words = words
+        opts.summary.sentences = None
+    elif sentences is not None:
+        opts.summary.sentences = sentences
+    return opts
+
+
+def _run_line(result) -> str:  # type: ignore[no-untyped-def]
+    line = f"ingested {len(result.ingested)}, skipped {len(result.errors)}"
+    extra = [f"{len(result.new)} new"]
+    if result.renamed:
+        extra.append(f"{len(result.renamed)} renamed for clashing ids")
+    return f"{line} ({', '.join(extra)}); {len(result.stories)} stories updated"
+
+
+def _print_errors(errors) -> None:  # type: ignore[no-untyped-def]
+    for err in errors[:20]:
+        click.echo(f"  skipped {err.path}: {err.error}", err=True)
+    if len(errors) > 20:
+        click.echo(f"  ... and {len(errors) - 20} more (see the report's errors)", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("report"), show_default=True,
+              help="Folder for digest.json, digest.md and digest.html.")
+@click.option("--db", type=click.Path(path_type=Path), default=Path("storyline.db"), show_default=True,
+              help=DB_HELP)
+@click.option("--sentences", type=click.IntRange(1, 50), default=None, help="Summary length in sentences.")
+@click.option("--words", type=click.IntRange(10, 5000), default=None, help="Summary length in words.")
+def digest(paths: tuple[Path, ...], out: Path, db: Path, sentences: int | None, words: int | None) -> None:
+    """Ingest articles and write a cited story report (JSON, Markdown, HTML).
+
+    PATHS are files or folders (.txt, .html, .jsonl, .csv, .json, .rss/.atom/.xml, .warc,
+    any of them .gz); folders are read recursively.
+
+    \b
+    Example:
+      storyline digest ../shared/seeds --out report/
+      open report/digest.html
+    """
+    from storyline import pipeline
+    from storyline.report import write_reports
+    from storyline.store import Store
+
+    try:
+        opts = _options(sentences, words)
+        with Store(db) as store, _progress() as tick:
+            result = pipeline.add(store, paths, opts, tick)
+            stories = pipeline.analyze(store, result.stories, opts, tick)
+            report = pipeline.build_digest(store, stories, result)
+        written = write_reports(report, out)
+    except StorylineError as exc:
+        _fail(exc)
+        return
+    _print_errors(result.errors)
+    click.echo(_run_line(result))
+    click.echo(f"wrote {', '.join(str(p) for p in written)}")
+    if not result.ingested:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--db", type=click.Path(path_type=Path), default=Path("storyline.db"), show_default=True,
+              help=DB_HELP)
+def add(paths: tuple[Path, ...], db: Path) -> None:
+    """Add new articles to the store: each joins an existing story and event or opens a new one.
+
+    Story and event ids never change when articles are added.
+
+    \b
+    Example:
+      storyline add new-articles/ --db storyline.db
+      storyline report --db storyline.db --out report/
+    """
+    from storyline import pipeline
+    from storyline.store import Store
+
+    try:
+        opts = _options(None, None)
+        with Store(db) as store, _progress() as tick:
+            result = pipeline.add(store, paths, opts, tick)
+            pipeline.analyze(store, result.stories, opts, tick)
+    except StorylineError as exc:
+        _fail(exc)
+        return
+    _print_errors(result.errors)
+    click.echo(_run_line(result))
+    if not result.ingested:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--db", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=Path("storyline.db"),
+              show_default=True, help=DB_HELP)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("report"), show_default=True,
+              help="Folder for digest.json, digest.md and digest.html.")
+@click.option("--story", "story_ids", multiple=True, help="Only these story ids (repeatable).")
+def report(db: Path, out: Path, story_ids: tuple[str, ...]) -> None:
+    """Write the report of the stories already in the store.
+
+    \b
+    Example:
+      storyline report --db storyline.db --out report/
+    """
+    from storyline import pipeline
+    from storyline.report import write_reports
+    from storyline.store import Store
+
+    try:
+        with Store(db) as store:
+            stories = store.stories(story_ids or None)
+            written = write_reports(pipeline.build_digest(store, stories), out)
+    except StorylineError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{len(stories)} stories; wrote {', '.join(str(p) for p in written)}")
+
+
+@main.command()
+@click.option("--db", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=Path("storyline.db"),
+              show_default=True, help=DB_HELP)
+def stories(db: Path) -> None:
+    """List the stories in the store, newest first.
+
+    \b
+    Example:
+      storyline stories --db storyline.db
+    """
+    from storyline.store import Store
+
+    try:
+        with Store(db) as store:
+            for story in store.stories():
+                click.echo(f"{story.id}\t{len(story.article_ids)} articles\t{story.title}")
+    except StorylineError as exc:
+        _fail(exc)
+
+
+@main.command("eval")
+@click.argument("task", type=click.Choice(TASKS))
+@click.option("--data", "data", required=True, type=click.Path(path_type=Path),
+              help="A data file (or folder, for timeline) in the format of the task.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line.")
+@click.option("--limit", type=int, default=None, help="Use only the first N records.")
+@click.option("--level", type=click.Choice(["story", "event"]), default=None,
+              help="group only: which gold label to score against (default: story if present).")
+def eval_cmd(task: str, data: Path, as_json: bool, limit: int | None, level: str | None) -> None:
+    """Score storyline against baselines computed in the same run, on real data.
+
+    \b
+    Examples:
+      storyline eval clean --data ../shared/data/boilerplate/scrapinghub_text.jsonl.gz
+      storyline eval group --data ../shared/data/clustering/ecbplus.jsonl.gz --level event --json
+      storyline eval timex --data ../shared/data/timex/tbaq.jsonl
+      storyline eval timeline --data ../shared/data/tls_t17/
+      storyline eval summarize --data ../shared/data/mds/multinews_val.jsonl --limit 50
+    """
+    kwargs: dict[str, object] = {"limit": limit}
+    if level is not None:
+        kwargs["level"] = level
+    try:
+        module = importlib.import_module(f"storyline.evaluation.{task}")
+        report = module.evaluate(data, **kwargs)
+    except StorylineError as exc:
+        _fail(exc)
+        return
+    click.echo(format_table(report))
+    if as_json:
+        click.echo(report.to_json())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""The pipeline: ingest -> clean -> dedupe -> group -> extract -> compare -> timeline -> summary.
+
+``add`` puts new articles into the store and assigns them to stories online; ``analyze``
+rebuilds the cited analysis of the stories that changed; ``digest`` does both and returns the
+``Digest`` the report is written from. Stages are called through their module's plain
+function, with their options taken from one ``Options`` object.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from storyline.compare import CompareOptions, compare
+from storyline.dedupe import DedupeOptions, DuplicateIndex, mark_duplicates, order_key
+from storyline.entities import EntityOptions, extract_entities
+from storyline.group import GroupOptions, Grouper
+from storyline.ingest import IngestOptions, Record, content_hash, iter_records, prepare
+from storyline.model import Article, Digest, Event, IngestError, Story
+from storyline.store import Store
+from storyline.summarize import SummaryOptions, summarize
+from storyline.text import content_words
+from storyline.timeline import TimelineOptions, build_timeline
+
+Progress = Callable[[str, int, int | None], None]
+GROUP_STATE = "group_state"
+
+
+@dataclass
+class Options:
+    """Every stage's options in one object, passed down instead of keyword lists."""
+
+    ingest: IngestOptions = field(default_factory=IngestOptions)
+    dedupe: DedupeOptions = field(default_factory=DedupeOptions)
+    group: GroupOptions = field(default_factory=GroupOptions)
+    entities: EntityOptions = field(default_factory=EntityOptions)
+    compare: CompareOptions = field(default_factory=CompareOptions)
+    timeline: TimelineOptions = field(default_factory=TimelineOptions)
+    summary: SummaryOptions = field(default_factory=SummaryOptions)
+
+
+@dataclass
+class AddResult:
+    """What one ``add`` did, for the console line and the report's stats."""
+
+    new: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)
+    errors: list[IngestError] = field(default_factory=list)
+    stories: list[str] = field(default_factory=list)
+
+    @property
+    def ingested(self) -> list[str]:
+        return self.new + self.unchanged
+
+
+def _noop(stage: str, done: int, total: int | None) -> None:
+    return None
+
+
+def read_articles(
+    paths: Iterable[str | Path], options: Options | None = None, progress: Progress | None = None
+) -> tuple[list[Article], list[IngestError]]:
+    """Ingest and clean: every input becomes an Article or an IngestError."""
+    opts = options or Options()
+    tick = progress or _noop
+    articles: list[Article] = []
+    errors: list[IngestError] = []
+    for item in iter_records(paths, opts.ingest):
+        if isinstance(item, IngestError):
+            errors.append(item)
+        else:
+            result = _prepare_safely(item, opts)
+            (errors if isinstance(result, IngestError) else articles).append(result)  # type: ignore[arg-type]
+        tick("reading", len(articles) + len(errors), None)
+    return articles, errors
+
+
+def _prepare_safely(record: Record, opts: Options) -> Article | IngestError:
+    try:
+        return prepare(record, opts.ingest)
+    except Exception as exc:  # noqa: BLE001 - one article must never stop the run; it is reported
+        return IngestError(record.source, f"could not process article {record.id!r}: {type(exc).__name__}: {exc}")
+
+
+def add(
+    store: Store,
+    paths: Iterable[str | Path],
+    options: Options | None = None,
+    progress: Progress | None = None,
+) -> AddResult:
+    """Add the articles of ``paths`` to the store and assign them to stories and events.
+
+    Runs in one exclusive write transaction, so a concurrent ``add`` waits its turn and a
+    killed run leaves the store as it was before it; run it again and nothing is lost.
+    """
+    opts = options or Options()
+    articles, errors = read_articles(paths, opts, progress)
+    return add_articles(store, articles, errors, opts, progress)
+
+
+def add_articles(
+    store: Store,
+    articles: Sequence[Article],
+    errors: Sequence[IngestError] = (),
+    options: Options | None = None,
+    progress: Progress | None = None,
+) -> AddResult:
+    """Store already-read articles, link duplicates, group the new ones online."""
+    opts = options or Options()
+    tick = progress or _noop
+    result = AddResult(errors=list(errors))
+    with store.writing():
+        fresh: list[Article] = []
+        seen: dict[str, str] = {}  # id -> text hash of the articles of this batch
+        for art in articles:
+            given = art.id
+            new_id, present = store.resolve_id(art)
+            digest_ = content_hash(art.text)
+            if not present and new_id in seen and seen[new_id] != digest_:
+                new_id = f"{given}~{digest_[:8]}"  # same id, other text, within this batch
+            if new_id != given:
+                result.renamed[given] = new_id
+                art.id = new_id
+            if present or art.id in seen:
+                if art.id not in result.unchanged:
+                    result.unchanged.append(art.id)
+                continue
+            seen[art.id] = digest_
+            fresh.append(art)
+        tick("deduplicating", 0, len(fresh))
+        index = DuplicateIndex(opts.dedupe)
+        for aid, sig, size, dup in store.signatures():
+            index.add(aid, sig, size, dup)
+        sigs = mark_duplicates(fresh, index)
+        store.add_articles(fresh, sigs)
+        result.new = [a.id for a in fresh]
+        tick("grouping", 0, len(fresh))
+        grouper = Grouper(opts.group, state=store.get_json(GROUP_STATE))
+        assignments = grouper.add(sorted(fresh, key=order_key))
+        for asg in assignments:
+            store.set_group(asg.article_id, asg.story_id, asg.event_id)
+        store.set_json(GROUP_STATE, grouper.state())
+        store.add_errors(result.errors)
+    groups = store.groups()
+    touched = {groups[aid][0] for aid in result.ingested if groups.get(aid, (None, None))[0]}
+    result.stories = sorted(s for s in touched if s)
+    return result
+
+
+def analyze(
+    store: Store,
+    story_ids: Iterable[str],
+    options: Options | None = None,
+    progress: Progress | None = None,
+) -> list[Story]:
+    """Rebuild and store the analysis (summary, timeline, comparisons, ...) of stories."""
+    opts = options or Options()
+    tick = progress or _noop
+    groups = store.groups()
+    members: dict[str, list[str]] = defaultdict(list)
+    for aid, (sid, _eid) in groups.items():
+        if sid:
+            members[sid].append(aid)
+    wanted = list(dict.fromkeys(story_ids))
+    stories = []
+    for i, sid in enumerate(wanted):
+        tick("analyzing", i, len(wanted))
+        articles = sorted(store.articles(members.get(sid, [])), key=order_key)
+        if not articles:
+            store.delete_story(sid)
+            continue
+        story = analyze_story(sid, articles, {a.id: groups[a.id][1] for a in articles}, opts)
+        dates = sorted(a.published for a in articles if a.published)
+        store.put_story(story, (dates[0], dates[-1]) if dates else (None, None))
+        stories.append(story)
+    tick("analyzing", len(wanted), len(wanted))
+    return stories
+
+
+def analyze_story(
+    story_id: str, articles: list[Article], event_of: dict[str, str | None], options: Options | None = None
+) -> Story:
+    """One story's cited analysis from its articles (in publication order)."""
+    opts = options or Options()
+    events: dict[str, list[Article]] = defaultdict(list)
+    for art in articles:
+        events[event_of.get(art.id) or story_id].append(art)
+    return Story(
+        id=story_id,
+        title=representative_title(articles),
+        article_ids=[a.id for a in articles],
+        summary=summarize(articles, opts.summary),
+        events=[
+            Event(id=eid, title=representative_title(arts), article_ids=[a.id for a in arts])
+            for eid, arts in sorted(events.items(), key=lambda kv: order_key(kv[1][0]))
+        ],
+        timeline=build_timeline(articles, opts.timeline),
+        comparisons=compare(articles, None, opts.compare),
+        entities=extract_entities(articles, opts.entities),
+    )
+
+
+def representative_title(articles: Sequence[Article]) -> str:
+    """The headline that shares the most content words with the group's other headlines
+    and leads (a cheap centroid); an untitled group falls back to its first sentence."""
+    originals = [a for a in articles if not a.duplicate_of] or list(articles)
+    pool = Counter(w for a in originals for w in set(content_words(f"{a.title or ''} {a.text[:600]}")))
+    best, best_score = None, -1.0
+    for art in originals:
+        if not art.title:
+            continue
+        ws = set(content_words(art.title))
+        score = sum(pool[w] for w in ws) / (1 + len(ws)) ** 0.5
+        if score > best_score:
+            best, best_score = art.title, score
+    if best:
+        return best
+    first = originals[0].text.split("\n", 1)[0]
+    return first if len(first) <= 120 else first[:117].rsplit(" ", 1)[0] + "…"
+
+
+def digest(
+    store: Store,
+    paths: Iterable[str | Path],
+    options: Options | None = None,
+    progress: Progress | None = None,
+) -> tuple[Digest, AddResult]:
+    """Add the inputs and return the Digest of every story they belong to."""
+    opts = options or Options()
+    result = add(store, paths, opts, progress)
+    stories = analyze(store, result.stories, opts, progress)
+    return build_digest(store, stories, result), result
+
+
+def build_digest(store: Store, stories: list[Story], result: AddResult | None = None) -> Digest:
+    """The report record: the stories, their articles, and this run's errors and counts."""
+    ids = [aid for s in stories for aid in s.article_ids]
+    if result:
+        ids += [aid for aid in result.ingested if aid not in set(ids)]
+    articles = store.articles(ids)
+    errors = result.errors if result else store.errors()
+    stats = {
+        "ingested": len(result.ingested) if result else len(articles),
+        "new": len(result.new) if result else len(articles),
+        "skipped": len(errors),
+        "duplicates": sum(1 for a in articles if a.duplicate_of),
+        "stories": len(stories),
+    }
+    stories = sorted(stories, key=lambda s: (-len(s.article_ids), s.id))
+    return Digest(articles=articles, stories=stories, errors=list(errors), stats=stats)
