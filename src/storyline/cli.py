@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-from storyline.errors import StorylineError
+from storyline.errors import MissingExtraError, StorylineError
 from storyline.evaluation import TASKS, format_table
 
 DB_HELP = "SQLite store to use (created if absent)."
@@ -32,7 +32,7 @@ def main() -> None:
 
     \b
     Example:
-      storyline digest examples/ --out report/
+      storyline digest examples/news --out report/
     """
 
 
@@ -53,10 +53,11 @@ def _progress() -> Iterator[object]:
         yield tick
 
 
-def _options(sentences: int | None, words: int | None):  # type: ignore[no-untyped-def]
+def _options(sentences: int | None, words: int | None, engine: str = "local",
+             scheduler: str | None = None):  # type: ignore[no-untyped-def]
     from storyline.pipeline import Options
 
-    opts = Options()
+    opts = Options(engine=engine, scheduler=scheduler)
     if words is not None:
         opts.summary.words = words
         opts.summary.sentences = None
@@ -88,7 +89,12 @@ def _print_errors(errors) -> None:  # type: ignore[no-untyped-def]
               help=DB_HELP)
 @click.option("--sentences", type=click.IntRange(1, 50), default=None, help="Summary length in sentences.")
 @click.option("--words", type=click.IntRange(10, 5000), default=None, help="Summary length in words.")
-def digest(paths: tuple[Path, ...], out: Path, db: Path, sentences: int | None, words: int | None) -> None:
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where per-article work runs: this process, or a Dask cluster (extra 'dask').")
+@click.option("--scheduler", default=None, metavar="ADDR",
+              help="Dask scheduler address (tcp://host:port); without it --engine dask starts a LocalCluster.")
+def digest(paths: tuple[Path, ...], out: Path, db: Path, sentences: int | None, words: int | None,
+           engine: str, scheduler: str | None) -> None:
     """Ingest articles and write a cited story report (JSON, Markdown, HTML).
 
     PATHS are files or folders (.txt, .html, .jsonl, .csv, .json, .rss/.atom/.xml, .warc,
@@ -98,13 +104,14 @@ def digest(paths: tuple[Path, ...], out: Path, db: Path, sentences: int | None, 
     Example:
       storyline digest ../shared/seeds --out report/
       open report/digest.html
+      storyline digest corpus/ --engine dask --scheduler tcp://10.0.0.5:8786
     """
     from storyline import pipeline
     from storyline.report import write_reports
     from storyline.store import Store
 
     try:
-        opts = _options(sentences, words)
+        opts = _options(sentences, words, engine, scheduler)
         with Store(db) as store, _progress() as tick:
             result = pipeline.add(store, paths, opts, tick)
             stories = pipeline.analyze(store, result.stories, opts, tick)
@@ -124,7 +131,11 @@ def digest(paths: tuple[Path, ...], out: Path, db: Path, sentences: int | None, 
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--db", type=click.Path(path_type=Path), default=Path("storyline.db"), show_default=True,
               help=DB_HELP)
-def add(paths: tuple[Path, ...], db: Path) -> None:
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where per-article work runs: this process, or a Dask cluster (extra 'dask').")
+@click.option("--scheduler", default=None, metavar="ADDR",
+              help="Dask scheduler address (tcp://host:port); without it --engine dask starts a LocalCluster.")
+def add(paths: tuple[Path, ...], db: Path, engine: str, scheduler: str | None) -> None:
     """Add new articles to the store: each joins an existing story and event or opens a new one.
 
     Story and event ids never change when articles are added.
@@ -138,7 +149,7 @@ def add(paths: tuple[Path, ...], db: Path) -> None:
     from storyline.store import Store
 
     try:
-        opts = _options(None, None)
+        opts = _options(None, None, engine, scheduler)
         with Store(db) as store, _progress() as tick:
             result = pipeline.add(store, paths, opts, tick)
             pipeline.analyze(store, result.stories, opts, tick)
@@ -194,6 +205,31 @@ def stories(db: Path) -> None:
         with Store(db) as store:
             for story in store.stories():
                 click.echo(f"{story.id}\t{len(story.article_ids)} articles\t{story.title}")
+    except StorylineError as exc:
+        _fail(exc)
+
+
+@main.command()
+@click.option("--db", type=click.Path(path_type=Path), default=Path("storyline.db"), show_default=True,
+              help=DB_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to bind; the default serves this machine only.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port to listen on.")
+def serve(db: Path, host: str, port: int) -> None:
+    """Start the local web app over the store: stories, timelines, where sources differ.
+
+    \b
+    Example:
+      storyline serve --db storyline.db --port 8765
+      (then open http://127.0.0.1:8765/)
+    """
+    try:
+        from storyline.web import serve as run_server
+    except ImportError:
+        _fail(MissingExtraError("fastapi/uvicorn", "web"))
+        return
+    try:
+        run_server(db, host=host, port=port)
     except StorylineError as exc:
         _fail(exc)
 

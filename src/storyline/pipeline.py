@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from storyline.compare import CompareOptions, compare
-from storyline.dedupe import DedupeOptions, DuplicateIndex, mark_duplicates, order_key
+from storyline.dedupe import DedupeOptions, DuplicateIndex, order_key
+from storyline.engines import Engine, get_engine
 from storyline.entities import EntityOptions, extract_entities
 from storyline.group import GroupOptions, Grouper
-from storyline.ingest import IngestOptions, Record, content_hash, iter_records, prepare
+from storyline.ingest import IngestOptions, content_hash
 from storyline.model import Article, Digest, Event, IngestError, Story
 from storyline.store import Store
 from storyline.summarize import SummaryOptions, summarize
@@ -39,6 +40,9 @@ class Options:
     compare: CompareOptions = field(default_factory=CompareOptions)
     timeline: TimelineOptions = field(default_factory=TimelineOptions)
     summary: SummaryOptions = field(default_factory=SummaryOptions)
+    # Where per-article work runs: "local" (this process) or "dask" (see storyline.engines).
+    engine: str = "local"
+    scheduler: str | None = None
 
 
 @dataclass
@@ -63,26 +67,13 @@ def _noop(stage: str, done: int, total: int | None) -> None:
 def read_articles(
     paths: Iterable[str | Path], options: Options | None = None, progress: Progress | None = None
 ) -> tuple[list[Article], list[IngestError]]:
-    """Ingest and clean: every input becomes an Article or an IngestError."""
+    """Ingest and clean on the options' engine: every input becomes an Article or an IngestError."""
     opts = options or Options()
-    tick = progress or _noop
-    articles: list[Article] = []
-    errors: list[IngestError] = []
-    for item in iter_records(paths, opts.ingest):
-        if isinstance(item, IngestError):
-            errors.append(item)
-        else:
-            result = _prepare_safely(item, opts)
-            (errors if isinstance(result, IngestError) else articles).append(result)  # type: ignore[arg-type]
-        tick("reading", len(articles) + len(errors), None)
-    return articles, errors
-
-
-def _prepare_safely(record: Record, opts: Options) -> Article | IngestError:
+    engine = get_engine(opts.engine, opts.scheduler)
     try:
-        return prepare(record, opts.ingest)
-    except Exception as exc:  # noqa: BLE001 - one article must never stop the run; it is reported
-        return IngestError(record.source, f"could not process article {record.id!r}: {type(exc).__name__}: {exc}")
+        return engine.read_articles(paths, opts, progress)
+    finally:
+        engine.close()
 
 
 def add(
@@ -97,8 +88,12 @@ def add(
     killed run leaves the store as it was before it; run it again and nothing is lost.
     """
     opts = options or Options()
-    articles, errors = read_articles(paths, opts, progress)
-    return add_articles(store, articles, errors, opts, progress)
+    engine = get_engine(opts.engine, opts.scheduler)
+    try:
+        articles, errors = engine.read_articles(paths, opts, progress)
+        return add_articles(store, articles, errors, opts, progress, engine)
+    finally:
+        engine.close()
 
 
 def add_articles(
@@ -107,9 +102,11 @@ def add_articles(
     errors: Sequence[IngestError] = (),
     options: Options | None = None,
     progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> AddResult:
     """Store already-read articles, link duplicates, group the new ones online."""
     opts = options or Options()
+    engine = engine or get_engine("local")
     tick = progress or _noop
     result = AddResult(errors=list(errors))
     with store.writing():
@@ -134,7 +131,7 @@ def add_articles(
         index = DuplicateIndex(opts.dedupe)
         for aid, sig, size, dup in store.signatures():
             index.add(aid, sig, size, dup)
-        sigs = mark_duplicates(fresh, index)
+        sigs = engine.mark_duplicates(fresh, index, opts)
         store.add_articles(fresh, sigs)
         result.new = [a.id for a in fresh]
         tick("grouping", 0, len(fresh))

@@ -1,0 +1,60 @@
+"""Near-duplicate detection: copies linked to their original, distinct reports left alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from storyline.dedupe import DuplicateIndex, mark_duplicates
+from storyline.model import Article
+
+
+def _seeds(seeds: Path) -> list[Article]:
+    return [Article(id=p.name[:3], text=p.read_text(), published=None) for p in sorted(seeds.iterdir())]
+
+
+def test_seeds_are_not_duplicates_but_their_copies_are(seeds: Path) -> None:
+    arts = _seeds(seeds)
+    text = arts[2].text
+    paras = text.split("\n\n")
+    arts.append(Article(id="edited", text=text.replace("Monday", "Sunday") + "\n\nAn extra closing line."))
+    arts.append(Article(id="cut", text="\n\n".join(paras[: int(len(paras) * 0.7)])))
+    arts.append(Article(id="exact", text=text))
+    mark_duplicates(arts)
+    dup = {a.id: a.duplicate_of for a in arts}
+    assert [dup[k] for k in ("000", "001", "002", "003", "004")] == [None] * 5
+    assert dup["edited"] == "002" and dup["cut"] == "002" and dup["exact"] == "002"
+
+
+def test_original_is_the_earliest_published() -> None:
+    body = " ".join(f"word{i} sentence about the flood number {i}." for i in range(80))
+    late = Article(id="a-late", text=body, published="2025-03-10")
+    early = Article(id="z-early", text=body + " Extra.", published="2025-03-08")
+    mark_duplicates([late, early])
+    assert early.duplicate_of is None and late.duplicate_of == "z-early"
+
+
+def test_chains_point_at_the_root() -> None:
+    base = " ".join(f"token{i} alpha beta gamma {i}" for i in range(100))
+    arts = [
+        Article(id="a", text=base, published="2025-01-01"),
+        Article(id="b", text=base + " tail one", published="2025-01-02"),
+        Article(id="c", text=base + " tail one tail two", published="2025-01-03"),
+    ]
+    mark_duplicates(arts)
+    assert [a.duplicate_of for a in arts] == [None, "a", "a"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.text(alphabet="abcdef ghij", min_size=0, max_size=300), min_size=1, max_size=8))
+def test_idempotent(texts: list[str]) -> None:
+    arts = [Article(id=f"a{i}", text=t) for i, t in enumerate(texts)]
+    mark_duplicates(arts)
+    first = [a.duplicate_of for a in arts]
+    index = DuplicateIndex()
+    mark_duplicates(arts, index)
+    mark_duplicates(arts, index)
+    assert [a.duplicate_of for a in arts] == first
+    assert all(a.duplicate_of != a.id for a in arts)
