@@ -131,11 +131,17 @@ def digest(paths: tuple[Path, ...], out: Path, db: Path, sentences: int | None, 
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--db", type=click.Path(path_type=Path), default=Path("storyline.db"), show_default=True,
               help=DB_HELP)
+@click.option("--analyze/--no-analyze", default=True, show_default=True,
+              help="Rebuild the analysis of the stories that changed (--no-analyze: store and group only; "
+                   "`storyline report` analyzes what is stale).")
+@click.option("--batch-size", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
+              help="Articles stored per transaction (what an interrupted run has to redo).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Where per-article work runs: this process, or a Dask cluster (extra 'dask').")
 @click.option("--scheduler", default=None, metavar="ADDR",
               help="Dask scheduler address (tcp://host:port); without it --engine dask starts a LocalCluster.")
-def add(paths: tuple[Path, ...], db: Path, engine: str, scheduler: str | None) -> None:
+def add(paths: tuple[Path, ...], db: Path, analyze: bool, batch_size: int, engine: str,
+        scheduler: str | None) -> None:
     """Add new articles to the store: each joins an existing story and event or opens a new one.
 
     Story and event ids never change when articles are added.
@@ -150,9 +156,11 @@ def add(paths: tuple[Path, ...], db: Path, engine: str, scheduler: str | None) -
 
     try:
         opts = _options(None, None, engine, scheduler)
+        opts.batch_size = batch_size
         with Store(db) as store, _progress() as tick:
             result = pipeline.add(store, paths, opts, tick)
-            pipeline.analyze(store, result.stories, opts, tick)
+            if analyze:
+                pipeline.analyze(store, result.stories, opts, tick)
     except StorylineError as exc:
         _fail(exc)
         return
@@ -180,7 +188,10 @@ def report(db: Path, out: Path, story_ids: tuple[str, ...]) -> None:
     from storyline.store import Store
 
     try:
-        with Store(db) as store:
+        with Store(db) as store, _progress() as tick:
+            stale = pipeline.stale_stories(store)
+            if stale:
+                pipeline.analyze(store, stale, pipeline.Options(), tick)
             stories = store.stories(story_ids or None)
             written = write_reports(pipeline.build_digest(store, stories), out)
     except StorylineError as exc:
@@ -267,5 +278,21 @@ def eval_cmd(task: str, data: Path, as_json: bool, limit: int | None, level: str
         click.echo(report.to_json())
 
 
+def run() -> None:
+    """Console entry point: library errors are one line (see ``_fail``); an unexpected
+    exception is one line too, unless STORYLINE_DEBUG=1 asks for the traceback."""
+    import os
+
+    try:
+        main(standalone_mode=True)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # noqa: BLE001 - last resort, see docstring
+        if os.environ.get("STORYLINE_DEBUG"):
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {exc} (set STORYLINE_DEBUG=1 for details)", err=True)
+        sys.exit(3)
+
+
 if __name__ == "__main__":
-    main()
+    run()

@@ -43,6 +43,8 @@ class Options:
     # Where per-article work runs: "local" (this process) or "dask" (see storyline.engines).
     engine: str = "local"
     scheduler: str | None = None
+    # Articles stored per transaction: what a killed run can lose (and redo on the next).
+    batch_size: int = 1000
 
 
 @dataclass
@@ -104,47 +106,66 @@ def add_articles(
     progress: Progress | None = None,
     engine: Engine | None = None,
 ) -> AddResult:
-    """Store already-read articles, link duplicates, group the new ones online."""
+    """Store already-read articles, link duplicates, group the new ones online.
+
+    Articles go in publication order, in batches of ``options.batch_size``, each batch one
+    exclusive transaction (store, duplicate links, grouping state together): a concurrent
+    ``add`` waits for its turn, and a run killed half-way keeps its finished batches and
+    leaves no partial one, so running it again completes the store with nothing doubled.
+    """
     opts = options or Options()
     engine = engine or get_engine("local")
     tick = progress or _noop
     result = AddResult(errors=list(errors))
-    with store.writing():
-        fresh: list[Article] = []
-        seen: dict[str, str] = {}  # id -> text hash of the articles of this batch
-        for art in articles:
-            given = art.id
-            new_id, present = store.resolve_id(art)
-            digest_ = content_hash(art.text)
-            if not present and new_id in seen and seen[new_id] != digest_:
-                new_id = f"{given}~{digest_[:8]}"  # same id, other text, within this batch
-            if new_id != given:
-                result.renamed[given] = new_id
-                art.id = new_id
-            if present or art.id in seen:
-                if art.id not in result.unchanged:
-                    result.unchanged.append(art.id)
+    ordered = sorted(articles, key=order_key)
+    store.add_errors(result.errors)
+    index: DuplicateIndex | None = None
+    seen: dict[str, str] = {}  # id -> text hash, for the articles of this run
+    for start in range(0, len(ordered), opts.batch_size):
+        chunk = ordered[start : start + opts.batch_size]
+        with store.writing():
+            fresh = _new_articles(store, chunk, seen, result)
+            if index is None:
+                index = DuplicateIndex(opts.dedupe)
+                for aid, sig, size, dup in store.signatures():
+                    index.add(aid, sig, size, dup)
+            sigs = engine.mark_duplicates(fresh, index, opts)
+            store.add_articles(fresh, sigs)
+            result.new += [a.id for a in fresh]
+            if not fresh:
                 continue
-            seen[art.id] = digest_
-            fresh.append(art)
-        tick("deduplicating", 0, len(fresh))
-        index = DuplicateIndex(opts.dedupe)
-        for aid, sig, size, dup in store.signatures():
-            index.add(aid, sig, size, dup)
-        sigs = engine.mark_duplicates(fresh, index, opts)
-        store.add_articles(fresh, sigs)
-        result.new = [a.id for a in fresh]
-        tick("grouping", 0, len(fresh))
-        grouper = Grouper(opts.group, state=store.get_json(GROUP_STATE))
-        assignments = grouper.add(sorted(fresh, key=order_key))
-        for asg in assignments:
-            store.set_group(asg.article_id, asg.story_id, asg.event_id)
-        store.set_json(GROUP_STATE, grouper.state())
-        store.add_errors(result.errors)
+            grouper = Grouper(opts.group, state=store.get_json(GROUP_STATE))
+            for asg in grouper.add(fresh):
+                store.set_group(asg.article_id, asg.story_id, asg.event_id)
+            store.set_json(GROUP_STATE, grouper.state())
+        tick("storing and grouping", start + len(chunk), len(ordered))
     groups = store.groups()
     touched = {groups[aid][0] for aid in result.ingested if groups.get(aid, (None, None))[0]}
     result.stories = sorted(s for s in touched if s)
     return result
+
+
+def _new_articles(
+    store: Store, chunk: Sequence[Article], seen: dict[str, str], result: AddResult
+) -> list[Article]:
+    """The articles of ``chunk`` not yet stored, with clashing ids made unique."""
+    fresh: list[Article] = []
+    for art in chunk:
+        given = art.id
+        new_id, present = store.resolve_id(art)
+        digest_ = content_hash(art.text)
+        if not present and new_id in seen and seen[new_id] != digest_:
+            new_id = f"{given}~{digest_[:8]}"  # same id, other text, earlier in this run
+        if new_id != given:
+            result.renamed[given] = new_id
+            art.id = new_id
+        if present or art.id in seen:
+            if art.id not in result.unchanged:
+                result.unchanged.append(art.id)
+            continue
+        seen[art.id] = digest_
+        fresh.append(art)
+    return fresh
 
 
 def analyze(
@@ -175,6 +196,19 @@ def analyze(
         stories.append(story)
     tick("analyzing", len(wanted), len(wanted))
     return stories
+
+
+def stale_stories(store: Store) -> list[str]:
+    """Stories whose stored analysis is missing or was made from other articles than they
+    hold now (after ``add --no-analyze``, or a run killed between storing and analyzing)."""
+    members: dict[str, set[str]] = defaultdict(set)
+    for aid, (sid, _eid) in store.groups().items():
+        if sid:
+            members[sid].add(aid)
+    stored = {s.id: set(s.article_ids) for s in store.stories()}
+    stale = [sid for sid, ids in members.items() if stored.get(sid) != ids]
+    gone = [sid for sid in stored if sid not in members]
+    return sorted(stale + gone)
 
 
 def analyze_story(

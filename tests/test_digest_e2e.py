@@ -1,0 +1,120 @@
+"""`storyline digest` end to end, as a new user runs it: the seeds and the bundled example."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from storyline.report import schema
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples" / "news"
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        [sys.executable, "-c", "from storyline.cli import run; run()", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def seed_report(seeds: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, str]:
+    work = tmp_path_factory.mktemp("seeds")
+    proc = run_cli("digest", str(seeds), "--out", "report", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((work / "report" / "digest.json").read_text())
+    return data, work, proc.stdout
+
+
+def test_seeds_become_one_cited_story(seed_report: tuple[dict, Path, str]) -> None:
+    data, work, stdout = seed_report
+    jsonschema.validate(data, schema())
+    assert "ingested 5, skipped 0" in stdout
+    assert (work / "storyline.db").exists()  # the default store, in the working directory
+    assert len(data["articles"]) == 5 and data["errors"] == []
+    story = max(data["stories"], key=lambda s: len(s["article_ids"]))
+    assert len(story["article_ids"]) == 5, [s["article_ids"] for s in data["stories"]]
+    assert re.search(r"Afghan|Taliban|Tajik", story["title"])
+    texts = {a["id"]: a["text"] for a in data["articles"]}
+    assert 3 <= len(story["summary"]) <= 7
+    for sent in story["summary"]:
+        assert sent["sources"], sent
+        for src in sent["sources"]:
+            # Every number the sentence states is in each source it cites.
+            for num in re.findall(r"\d[\d,]*", sent["text"]):
+                assert num.replace(",", "") in texts[src].replace(",", ""), (num, src)
+
+
+def test_seed_articles_are_clean_and_dated_only_from_evidence(seed_report: tuple[dict, Path, str]) -> None:
+    data, _, _ = seed_report
+    arts = {a["id"][:3]: a for a in data["articles"]}
+    assert arts["001"]["published"] == "2021-07-04" and arts["002"]["published"] == "2021-07-06"
+    assert arts["000"]["published"] is None and arts["003"]["published"] is None
+    for debris in ("Recommended Stories", "Must Read", "Click to comment", "To Top", "3 min read",
+                   "temporarily suspending article commenting", "is now on Telegram", "Smog hazard",
+                   "Chinese astronauts"):
+        for art in arts.values():
+            assert debris not in art["text"], (debris, art["id"])
+    assert "Emergency situation" in arts["002"]["text"]  # a subheading inside the article stays
+    reasons = {r["reason"] for a in arts.values() for r in a["removed"]}
+    assert len(reasons) >= 4
+    dated = [a["published"] for a in arts.values()]
+    assert dated.count(None) == 3  # 000, 003 and 004 state no date of their own
+
+
+def test_seed_report_html_is_self_contained_and_escaped(seed_report: tuple[dict, Path, str]) -> None:
+    _, work, _ = seed_report
+    html = (work / "report" / "digest.html").read_text()
+    assert "<script" not in html and "http-equiv=\"Content-Security-Policy\"" in html
+    assert "Tajikistan" in html and "class=\"cite\"" in html
+    md = (work / "report" / "digest.md").read_text()
+    assert md.startswith("# storyline digest") and "### Summary" in md
+
+
+def test_running_again_adds_nothing(seed_report: tuple[dict, Path, str], seeds: Path) -> None:
+    _, work, _ = seed_report
+    proc = run_cli("digest", str(seeds), "--out", "report2", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    assert "ingested 5, skipped 0 (0 new)" in proc.stdout
+    first = json.loads((work / "report" / "digest.json").read_text())
+    again = json.loads((work / "report2" / "digest.json").read_text())
+    assert [s["id"] for s in first["stories"]] == [s["id"] for s in again["stories"]]
+
+
+def test_examples_digest_reports_the_broken_line(tmp_path: Path) -> None:
+    proc = run_cli("digest", str(EXAMPLES), "--out", "rep", "--db", "ex.db", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "ingested 7, skipped 1" in proc.stdout
+    assert "wire-feed.jsonl:3" in proc.stderr
+    data = json.loads((tmp_path / "rep" / "digest.json").read_text())
+    jsonschema.validate(data, schema())
+    dups = {a["id"]: a["duplicate_of"] for a in data["articles"]}
+    assert dups["calder-post-0309"] == "northwire-0309"
+    by_story = {aid: s["id"] for s in data["stories"] for aid in s["article_ids"]}
+    assert by_story["tech-ledger-0310"] == by_story["quillon-recall-0312"]
+    assert by_story["valley-courier-0308"] == by_story["harbour-times-0310"] == by_story["northwire-0311"]
+    assert by_story["valley-courier-0308"] != by_story["tech-ledger-0310"]
+
+
+def test_nothing_ingested_exits_non_zero(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_text("")
+    proc = run_cli("digest", str(tmp_path / "empty.txt"), "--out", "rep", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "ingested 0, skipped 1" in proc.stdout and "empty file" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_database_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "x.db").write_bytes(b"garbage" * 1000)
+    proc = run_cli("digest", str(EXAMPLES), "--db", "x.db", cwd=tmp_path)
+    assert proc.returncode == 2 and "not a usable storyline database" in proc.stderr
+    assert "Traceback" not in proc.stderr
