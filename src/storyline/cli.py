@@ -273,6 +273,9 @@ def eval_cmd(task: str, data: Path, as_json: bool, limit: int | None, level: str
     except StorylineError as exc:
         _fail(exc)
         return
+    except ModuleNotFoundError as exc:
+        _fail(MissingExtraError(exc.name or "a dependency", "eval" if task == "summarize" else "all"))
+        return
     click.echo(format_table(report))
     if as_json:
         click.echo(report.to_json())

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +75,24 @@ class AddResult:
 class Store:
     """A storyline database file. Use as a context manager, or call ``close()``."""
 
-    def __init__(self, path: str | Path, timeout: float = 60.0) -> None:
+    def __init__(self, path: str | Path, timeout: float = 60.0, readonly: bool = False) -> None:
+        """Open (and create) a store. ``readonly`` opens an existing one without ever taking
+        the write lock, so a reader (the web app) never waits for a running ``add``; such a
+        connection may be used from another thread, never by two at once."""
         self.path = Path(path)
         try:
+            if readonly:
+                if not self.path.is_file():
+                    raise InputError(f"{self.path}: no such storyline database")
+                self.conn = sqlite3.connect(
+                    f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout,
+                    isolation_level=None, check_same_thread=False,
+                )
+                row = self.conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table' AND name='articles_fts'"
+                ).fetchone()
+                self._fts = row is not None
+                return
             self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
@@ -96,6 +111,11 @@ class Store:
                     self.set_meta("store_version", STORE_VERSION)
                 elif version != STORE_VERSION:
                     raise InputError(f"{self.path}: store version {version}, expected {STORE_VERSION}")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise InputError(f"{self.path}: the store is busy (another storyline process is writing); "
+                                 "try again when it has finished") from None
+            raise InputError(f"{self.path}: not a usable storyline database ({exc})") from None
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{self.path}: not a usable storyline database ({exc})") from None
 
@@ -253,7 +273,7 @@ class Store:
 
     # -- stories --------------------------------------------------------------------
     def put_story(self, story: Story, dates: tuple[str | None, str | None] = (None, None)) -> None:
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         with self.writing():
             self.conn.execute(
                 "INSERT OR REPLACE INTO stories(id, title, first_date, last_date, n_articles, updated, data)"
@@ -280,7 +300,7 @@ class Store:
 
     # -- errors ---------------------------------------------------------------------
     def add_errors(self, errors: Iterable[IngestError]) -> None:
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         with self.writing():
             self.conn.executemany(
                 "INSERT OR REPLACE INTO errors(path, error, at) VALUES (?,?,?)",

@@ -1,0 +1,494 @@
+"""``storyline serve``: a local web app to read stories, timelines and where sources differ.
+
+Pages (server-rendered Jinja2, autoescaped, no JavaScript) and a JSON API under ``/api/``
+that mirrors them (OpenAPI at ``/docs`` and ``/openapi.json``). Every request opens the store
+read-only (``web_views.open_reader``), so the app keeps answering while ``storyline add``
+writes in another process; ``/add`` runs the pipeline in a background job
+(``web_jobs``). Binds 127.0.0.1 unless told otherwise.
+
+Example::
+
+    from pathlib import Path
+    from storyline.web import create_app
+    app = create_app(Path("storyline.db"))   # then: uvicorn.run(app, port=8765)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from fastapi import FastAPI, Request
+from fastapi.exceptions import HTTPException
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from storyline import web_views as views
+from storyline.errors import InputError, StorylineError
+from storyline.model import Article, Entity, Story
+from storyline.store import Store
+from storyline.web_jobs import Job, JobError, Jobs, new_upload_dir, parse_paths, save_uploads
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).parent / "templates" / "web"
+# Pages carry no script at all: even if escaping ever failed, injected markup could not run.
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+
+# -- API models (the OpenAPI page documents these) ---------------------------------------------
+
+
+class DayCount(BaseModel):
+    date: str
+    count: int
+
+
+class StorySummary(BaseModel):
+    id: str
+    title: str
+    first_date: str | None
+    last_date: str | None
+    n_articles: int
+    n_duplicates: int
+    outlets: list[str]
+    per_day: list[DayCount]
+    undated: int
+
+
+class ArticleSummary(BaseModel):
+    id: str
+    title: str | None
+    outlet: str | None
+    published: str | None
+    duplicate_of: str | None
+    story_id: str | None
+    event_id: str | None
+    url: str | None
+
+
+class StoryDetail(BaseModel):
+    summary: StorySummary
+    story: Story
+    articles: list[ArticleSummary]
+
+
+class DateOut(BaseModel):
+    text: str
+    type: str
+    value: str
+    start: int
+    end: int
+    sentence: int | None
+
+
+class QuantityOut(BaseModel):
+    value: str
+    number: float | None
+    unit: str | None
+    qualifier: str | None
+    attribution: str | None
+    date: str | None
+    sentence_text: str
+    sentence: int | None
+
+
+class ArticleDetail(BaseModel):
+    article: Article
+    story_id: str | None
+    event_id: str | None
+    story_title: str | None
+    copies: list[str]
+    sentences: list[str]
+    dates: list[DateOut] | None
+    entities: list[Entity] | None
+    quantities: list[QuantityOut] | None
+    unavailable: dict[str, str]
+
+
+class SearchHitOut(BaseModel):
+    article: ArticleSummary
+    story_title: str | None
+    snippet: str
+
+
+class SearchOut(BaseModel):
+    query: str
+    hits: list[SearchHitOut]
+
+
+class JobErrorOut(BaseModel):
+    path: str
+    error: str
+
+
+class JobOut(BaseModel):
+    id: str
+    status: str
+    stage: str
+    done: int
+    total: int | None
+    inputs: list[str]
+    new: list[str]
+    unchanged: list[str]
+    renamed: dict[str, str]
+    errors: list[JobErrorOut]
+    stories: list[str]
+    message: str | None
+
+
+def _summary(row: views.StoryRow) -> StorySummary:
+    return StorySummary(
+        id=row.id, title=row.title, first_date=row.first_date, last_date=row.last_date,
+        n_articles=row.n_articles, n_duplicates=row.n_duplicates, outlets=row.outlets,
+        per_day=[DayCount(date=d, count=n) for d, n in row.coverage.per_day],
+        undated=row.coverage.undated,
+    )
+
+
+def _brief(a: views.ArticleBrief) -> ArticleSummary:
+    return ArticleSummary(**asdict(a))
+
+
+def _job_out(job: Job) -> JobOut:
+    return JobOut(**{k: v for k, v in asdict(job).items() if k in JobOut.model_fields})
+
+
+# -- the app -------------------------------------------------------------------------------------
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,  # every template, whatever its extension: article text is untrusted
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["date"] = views.format_date
+    env.filters["span"] = views.format_span
+    env.filters["safe_url"] = _safe_url
+    return env
+
+
+def _safe_url(url: str | None) -> str | None:
+    """Only http(s) links become clickable; a ``javascript:`` URL in an article stays text."""
+    if url and urlsplit(url).scheme.lower() in ("http", "https"):
+        return url
+    return None
+
+
+def create_app(db: Path, *, allowed_hosts: list[str] | None = None,
+               options: object | None = None) -> FastAPI:
+    """The web app over the store ``db`` (created empty if missing).
+
+    ``allowed_hosts`` restricts the Host header (``serve`` passes the loopback names when it
+    binds loopback, which stops DNS-rebinding pages from reading the store); None allows any.
+    ``options`` is the ``pipeline.Options`` used by add jobs (defaults when None).
+    """
+    db = Path(db)
+    with Store(db):  # create or validate once, with the write lock; requests only read
+        pass
+    app = FastAPI(
+        title="storyline",
+        summary="Read stories, timelines and where sources differ.",
+        description="JSON twins of the web pages. Ids are those shown in page URLs.",
+        version="1",
+    )
+    if allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    env = _environment()
+    jobs = Jobs(db, options)
+    app.state.db = db
+    app.state.jobs = jobs
+
+    def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        html = env.get_template(name).render(request=request, db=db.name, **context)
+        return HTMLResponse(html, status_code=status_code)
+
+    def reader() -> Store:
+        try:
+            return views.open_reader(db)
+        except InputError as exc:
+            raise HTTPException(503, str(exc)) from None
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if response.headers.get("content-type", "").startswith("text/html") and \
+                request.url.path not in ("/docs", "/redoc"):
+            response.headers.setdefault("Content-Security-Policy", CSP)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                                headers=getattr(exc, "headers", None))
+        titles = {404: "Not found", 403: "Forbidden", 503: "Store unavailable"}
+        return page(request, "error.html.j2", status_code=exc.status_code,
+                    title=titles.get(exc.status_code, "Error"), message=str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("error serving %s", request.url.path)
+        message = str(exc) if isinstance(exc, StorylineError) else \
+            f"unexpected error ({type(exc).__name__}); see the server log"
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": message}, status_code=500)
+        return page(request, "error.html.j2", status_code=500, title="Error", message=message)
+
+    # -- pages ------------------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def stories_page(request: Request, q: str = "") -> HTMLResponse:
+        with reader() as store:
+            if q.strip():
+                hits = views.search(store, q)
+                return page(request, "search.html.j2", q=q, hits=hits)
+            rows = views.story_rows(store)
+            n_articles = store.count_articles()
+            n_errors = len(store.errors())
+        return page(request, "stories.html.j2", q="", rows=rows, n_articles=n_articles,
+                    n_errors=n_errors)
+
+    @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
+    def story_page(request: Request, story_id: str) -> HTMLResponse:
+        with reader() as store:
+            view = views.story_view(store, story_id)
+        if view is None:
+            raise HTTPException(404, f"no story {story_id!r} in this store")
+        order = {"conflict": 0, "changed_over_time": 1, "agree": 2}
+        comparisons = sorted(view.story.comparisons, key=lambda c: order.get(c.label, 3))
+        entities: dict[str, list[Entity]] = {}
+        for ent in view.story.entities:
+            entities.setdefault(ent.label, []).append(ent)
+        return page(request, "story.html.j2", q="", v=view, s=view.story,
+                    comparisons=comparisons, entities=entities)
+
+    @app.get("/articles/{article_id:path}", response_class=HTMLResponse, include_in_schema=False)
+    def article_page(request: Request, article_id: str) -> HTMLResponse:
+        with reader() as store:
+            view = views.article_view(store, article_id, options=options)
+        if view is None:
+            raise HTTPException(404, f"no article {article_id!r} in this store")
+        return page(request, "article.html.j2", q="", v=view, a=view.article)
+
+    @app.get("/add", response_class=HTMLResponse, include_in_schema=False)
+    def add_form(request: Request) -> HTMLResponse:
+        return page(request, "add.html.j2", q="", message=None)
+
+    @app.post("/add", include_in_schema=False)
+    async def add_submit(request: Request) -> Response:
+        _same_origin(request)
+        form = await request.form()
+        uploads = [f for f in form.getlist("files")
+                   if hasattr(f, "filename") and hasattr(f, "file") and f.filename]
+        raw_paths = form.get("paths")
+        paths = parse_paths(raw_paths if isinstance(raw_paths, str) else "")
+        if not uploads and not paths:
+            return page(request, "add.html.j2", status_code=400, q="",
+                        message="Choose at least one file, or paste at least one path.")
+        upload_dir: Path | None = None
+        errors: list[JobError] = []
+        if uploads:
+            upload_dir = new_upload_dir()
+            saved, errors = await run_in_threadpool(  # copying large files must not block
+                save_uploads, [(u.filename, u.file) for u in uploads], upload_dir)  # type: ignore[union-attr]
+            paths = saved + paths
+        job = jobs.submit(paths, errors, upload_dir)
+        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+    @app.get("/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
+    def job_page(request: Request, job_id: str) -> HTMLResponse:
+        job = jobs.get(job_id)
+        if job is None:
+            raise HTTPException(
+                404, f"no job {job_id!r} (jobs are forgotten when the server stops)")
+        titles: dict[str, str] = {}
+        if not job.running and job.stories:
+            with reader() as store:
+                titles = {s.id: s.title for s in store.stories(job.stories)}
+        return page(request, "job.html.j2", q="", job=job, titles=titles)
+
+    # -- API --------------------------------------------------------------------------------
+
+    @app.get("/api/stories", response_model=list[StorySummary], tags=["stories"])
+    def api_stories() -> list[StorySummary]:
+        """Every story, newest first, with its date span, outlets and articles per day."""
+        with reader() as store:
+            return [_summary(r) for r in views.story_rows(store)]
+
+    @app.get("/api/stories/{story_id}", response_model=StoryDetail, tags=["stories"],
+             responses={404: {"description": "No such story"}})
+    def api_story(story_id: str) -> StoryDetail:
+        """One story: cited summary, timeline, comparisons, events, entities, its articles."""
+        with reader() as store:
+            view = views.story_view(store, story_id)
+        if view is None:
+            raise HTTPException(404, f"no story {story_id!r} in this store")
+        return StoryDetail(summary=_summary(view.row), story=view.story,
+                           articles=[_brief(a) for a in view.articles])
+
+    @app.get("/api/articles/{article_id:path}", response_model=ArticleDetail, tags=["articles"],
+             responses={404: {"description": "No such article"}})
+    def api_article(article_id: str, extract: bool = True) -> ArticleDetail:
+        """One article: cleaned text and sentences (``#s-N`` anchors of the page count from 1),
+        what cleaning removed, and its dates, entities and quantities (null when an extractor
+        is not available, with the reason in ``unavailable``)."""
+        with reader() as store:
+            v = views.article_view(store, article_id, extract=extract, options=options)
+        if v is None:
+            raise HTTPException(404, f"no article {article_id!r} in this store")
+        return ArticleDetail(
+            article=v.article, story_id=v.story_id, event_id=v.event_id,
+            story_title=v.story_title, copies=v.copies,
+            sentences=[s.text for s in v.index.sentences],
+            dates=[DateOut(**asdict(d)) for d in v.dates] if v.dates is not None else None,
+            entities=v.entities,
+            quantities=[QuantityOut(**asdict(q)) for q in v.quantities]
+            if v.quantities is not None else None,
+            unavailable=v.unavailable,
+        )
+
+    @app.get("/api/search", response_model=SearchOut, tags=["articles"])
+    def api_search(q: str) -> SearchOut:
+        """Full-text search (SQLite FTS5) over article titles and text, best match first."""
+        with reader() as store:
+            hits = views.search(store, q)
+        return SearchOut(query=q, hits=[
+            SearchHitOut(article=_brief(h.article), story_title=h.story_title,
+                         snippet=h.snippet_text) for h in hits])
+
+    @app.get("/api/jobs/{job_id}", response_model=JobOut, tags=["jobs"],
+             responses={404: {"description": "No such job"}})
+    def api_job(job_id: str) -> JobOut:
+        """The state of an add-articles job started from ``/add``."""
+        job = jobs.get(job_id)
+        if job is None:
+            raise HTTPException(404, f"no job {job_id!r}")
+        return _job_out(job)
+
+    return app
+
+
+def _same_origin(request: Request) -> None:
+    """Refuse a form posted by another site: ``/add`` reads local paths into the store."""
+    origin = request.headers.get("origin")
+    if request.headers.get("sec-fetch-site") == "cross-site" or (
+        origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host")
+    ):
+        raise HTTPException(403, "cross-site form submission refused")
+
+
+# -- serving -------------------------------------------------------------------------------------
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or a StorylineError saying why not (port in use...)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise StorylineError(
+            f"cannot listen on {host}:{port}: unknown host ({exc.strerror})") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        hint = (f"; is another server running there? try --port {port + 1}"
+                if exc.errno in (98, 48, 10048) else "")
+        raise StorylineError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}{hint}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+@contextmanager
+def background_server(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Run ``app`` in a thread for the ``with`` block; yields its base URL (a free port when
+    ``port`` is 0). For browser tests and the screenshot script."""
+    import uvicorn
+
+    sock = bind(host, port)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if not server.started:
+        sock.close()
+        raise StorylineError(f"the web server did not start on {host}:{sock.getsockname()[1]}")
+    try:
+        yield f"http://{host}:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def _warm_up() -> None:
+    """Load the article page's extractors (spaCy: ~5 s) while the user opens the first page,
+    so the first article they open answers as fast as the rest."""
+    try:
+        views.article_extractions(Article(id="warm-up", text="Reporters met in Paris on 3 May."))
+    except Exception:  # noqa: BLE001 - warming up is an optimisation; the page reports failures
+        pass
+
+
+def serve(db: Path, host: str = "127.0.0.1", port: int = 8765) -> None:
+    """Serve the web app over ``db`` until Ctrl+C; prints the URL to open.
+
+    Example: ``serve(Path("storyline.db"))`` then open http://127.0.0.1:8765/
+    """
+    try:
+        import uvicorn
+    except ImportError:
+        from storyline.errors import MissingExtraError
+
+        raise MissingExtraError("uvicorn", "web") from None
+    allowed = LOOPBACK_NAMES if _is_loopback(host) else None
+    app = create_app(Path(db), allowed_hosts=allowed)
+    sock = bind(host, port)
+    real_port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"storyline: serving {db} at http://{shown}:{real_port}/  (Ctrl+C to stop)", flush=True)
+    if not allowed:
+        print(f"storyline: warning: {host} is not loopback; anyone who can reach this machine "
+              "can read the store and add files", flush=True)
+    threading.Thread(target=_warm_up, name="storyline-warm-up", daemon=True).start()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()

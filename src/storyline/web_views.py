@@ -1,0 +1,541 @@
+"""What the web pages and the JSON API show, computed from the store: no HTTP in here.
+
+Each function takes an open ``Store`` and returns plain dataclasses that both the Jinja2
+templates and the pydantic API models read, so a page and its ``/api/`` twin cannot drift.
+The store is opened read-only per request (``open_reader``): the web app keeps reading while
+``storyline add`` holds the write lock in another process (WAL mode).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from rapidfuzz import fuzz
+
+from storyline.model import Article, Entity, Story
+from storyline.store import Store
+from storyline.text import content_words, split_sentences
+
+log = logging.getLogger(__name__)
+
+# A citation is linked to the article sentence it quotes. Summaries and timelines quote
+# sentences verbatim, so the exact and containment tests decide almost every case; the fuzzy
+# fallback catches light rewrites (quotes, trimmed attributions). 80 was set on the seeds and
+# examples/news stories, where unrelated sentences of the same article scored below 65.
+MIN_SENTENCE_SIMILARITY = 80.0
+# Failing that, a sentence holding this share of the cited sentence's content words is the
+# one it paraphrases (same stories: the paraphrases found scored 0.83, the best unrelated
+# sentence 0.5).
+MIN_WORD_COVERAGE = 0.6
+# Coverage bars show one bar per day up to this many days, then group days into equal bins:
+# a bar stays at least ~3 px wide in the 200 px wide SVG.
+MAX_BARS = 60
+COVERAGE_WIDTH = 200
+COVERAGE_HEIGHT = 28
+MAX_BAR_WIDTH = 10.0  # a story of three days reads as three bars, not three blocks
+
+
+def open_reader(db: Path) -> Store:
+    """A read-only ``Store`` on ``db`` that never takes the write lock: a web request must
+    not wait for a running ``storyline add`` (one long write transaction)."""
+    return Store(db, timeout=10.0, readonly=True)
+
+
+# -- dates and coverage ----------------------------------------------------------------------
+
+
+def parse_day(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def format_date(value: str | None, precision: str = "day") -> str:
+    """"8 Mar 2025", "Mar 2025", "2025"; the raw value when it is not an ISO date."""
+    if not value:
+        return "undated"
+    if precision == "year" or re.fullmatch(r"\d{4}", value):
+        return value[:4]
+    if precision == "month" or re.fullmatch(r"\d{4}-\d{2}", value):
+        try:
+            return dt.date.fromisoformat(value[:7] + "-01").strftime("%b %Y")
+        except ValueError:
+            return value
+    day = parse_day(value)
+    return f"{day.day} {day.strftime('%b %Y')}" if day else value
+
+
+def format_span(first: str | None, last: str | None) -> str:
+    """"8 – 12 Mar 2025" style spans, or "undated"."""
+    a, b = parse_day(first), parse_day(last)
+    if not a or not b:
+        return format_date(first or last)
+    if a == b:
+        return format_date(first)
+    if (a.year, a.month) == (b.year, b.month):
+        return f"{a.day} – {b.day} {b.strftime('%b %Y')}"
+    if a.year == b.year:
+        return f"{a.day} {a.strftime('%b')} – {b.day} {b.strftime('%b %Y')}"
+    return f"{format_date(first)} – {format_date(last)}"
+
+
+@dataclass
+class Bar:
+    """One bar of a coverage chart, in SVG user units."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    start: str
+    end: str
+    count: int
+
+
+@dataclass
+class Coverage:
+    """Articles per day (or per bin of days) over a story's span."""
+
+    per_day: list[tuple[str, int]]
+    undated: int
+    bin_days: int = 1
+    bars: list[Bar] = field(default_factory=list)
+    peak: int = 0
+
+
+def coverage(dates: list[str | None]) -> Coverage:
+    """Per-day counts and the bars that draw them (empty days included, as gaps)."""
+    days = [d for d in (parse_day(x) for x in dates) if d]
+    undated = len(dates) - len(days)
+    if not days:
+        return Coverage([], undated)
+    counts = Counter(days)
+    first, last = min(days), max(days)
+    span = (last - first).days + 1
+    per_day = [(d.isoformat(), counts[d]) for d in sorted(counts)]
+    bin_days = max(1, -(-span // MAX_BARS))
+    n_bins = -(-span // bin_days)
+    bins = [0] * n_bins
+    for d, n in counts.items():
+        bins[(d - first).days // bin_days] += n
+    peak = max(bins)
+    slot = COVERAGE_WIDTH / n_bins
+    width = max(1.0, min(slot - 1.0, MAX_BAR_WIDTH))
+    bars = []
+    for i, n in enumerate(bins):
+        if not n:
+            continue
+        h = max(3.0, COVERAGE_HEIGHT * n / peak)
+        start = first + dt.timedelta(days=i * bin_days)
+        end = min(last, start + dt.timedelta(days=bin_days - 1))
+        bars.append(Bar(round(i * slot + (slot - width) / 2, 2), round(COVERAGE_HEIGHT - h, 2),
+                        round(width, 2), round(h, 2),
+                        start.isoformat(), end.isoformat(), n))
+    return Coverage(per_day, undated, bin_days, bars, peak)
+
+
+# -- articles and stories ----------------------------------------------------------------------
+
+
+@dataclass
+class ArticleBrief:
+    """What a list row shows about an article (read without decoding its stored JSON)."""
+
+    id: str
+    title: str | None
+    outlet: str | None
+    published: str | None
+    duplicate_of: str | None
+    story_id: str | None
+    event_id: str | None
+    url: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.outlet or outlet_of(self.url) or self.id
+
+
+def outlet_of(url: str | None) -> str | None:
+    """The host of an article's URL ("www." dropped), a stand-in for a missing outlet."""
+    if not url:
+        return None
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or None
+
+
+def briefs(store: Store) -> dict[str, ArticleBrief]:
+    """Every stored article's list-row fields, by id, in insertion order.
+
+    Reads the indexed columns rather than ``Store.articles()``: the stories page needs every
+    article's date and outlet, and decoding every article's full JSON (raw text included)
+    would make that page slow on a large store.
+    """
+    rows = store.conn.execute(
+        "SELECT id, title, outlet, published, duplicate_of, story_id, event_id,"
+        " json_extract(data, '$.url') FROM articles ORDER BY seq"
+    )
+    return {r[0]: ArticleBrief(*r) for r in rows}
+
+
+@dataclass
+class StoryRow:
+    """A story as the stories page lists it."""
+
+    id: str
+    title: str
+    first_date: str | None
+    last_date: str | None
+    n_articles: int
+    n_duplicates: int
+    outlets: list[str]
+    coverage: Coverage
+
+    @property
+    def span(self) -> str:
+        return format_span(self.first_date, self.last_date)
+
+
+def story_row(story: Story, index: dict[str, ArticleBrief]) -> StoryRow:
+    arts = [index[a] for a in story.article_ids if a in index]
+    dates = sorted(a.published for a in arts if a.published and parse_day(a.published))
+    outlets = sorted({a.label for a in arts if a.outlet or a.url})
+    return StoryRow(
+        id=story.id, title=story.title,
+        first_date=dates[0] if dates else None, last_date=dates[-1] if dates else None,
+        n_articles=len(story.article_ids), n_duplicates=sum(1 for a in arts if a.duplicate_of),
+        outlets=outlets, coverage=coverage([a.published for a in arts]),
+    )
+
+
+def story_rows(store: Store) -> list[StoryRow]:
+    """Every story, newest first (by its latest article date; undated stories last)."""
+    index = briefs(store)
+    rows = [story_row(s, index) for s in store.stories()]
+    rows.sort(key=lambda r: (r.last_date or "", r.first_date or "", r.n_articles), reverse=True)
+    return rows
+
+
+# -- sentences and citations -------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+class SentenceIndex:
+    """An article's sentences (``storyline.text.split_sentences``), numbered from 1, and a
+    lookup from a quoted sentence to its number: the anchor ``#s-N`` of the article page."""
+
+    def __init__(self, article: Article) -> None:
+        self.sentences = split_sentences(article.text)
+        self._norm = [_norm(s.text) for s in self.sentences]
+        self._starts = [s.start for s in self.sentences]
+
+    def locate(self, text: str) -> int | None:
+        """The number of the sentence ``text`` quotes, or None when none is close enough."""
+        want = _norm(text)
+        if not want or not self.sentences:
+            return None
+        for i, s in enumerate(self._norm):
+            if s == want:
+                return i + 1
+        if len(want) >= 20:
+            for i, s in enumerate(self._norm):
+                if want in s or (len(s) >= 20 and s in want):
+                    return i + 1
+        best, score = None, 0.0
+        for i, s in enumerate(self._norm):
+            sc = fuzz.ratio(want, s)
+            if sc > score:
+                best, score = i + 1, sc
+        if score >= MIN_SENTENCE_SIMILARITY:
+            return best
+        # A paraphrase of the sentence: most of its content words in one sentence.
+        words = set(content_words(text))
+        if not words:
+            return None
+        overlap = [len(words & set(content_words(s.text))) / len(words) for s in self.sentences]
+        top = max(range(len(overlap)), key=overlap.__getitem__)
+        return top + 1 if overlap[top] >= MIN_WORD_COVERAGE else None
+
+    def at(self, offset: int) -> int | None:
+        """The number of the sentence holding character ``offset`` of the article text."""
+        i = bisect.bisect_right(self._starts, offset) - 1
+        if i < 0 or offset >= self.sentences[i].end + 1:
+            return None
+        return i + 1
+
+
+@dataclass
+class Chip:
+    """A citation chip: which article, at which sentence (None: the article's top)."""
+
+    article_id: str
+    label: str
+    number: int
+    sentence: int | None
+    title: str
+
+    @property
+    def href(self) -> str:
+        anchor = f"#s-{self.sentence}" if self.sentence else ""
+        return f"/articles/{quote(self.article_id, safe='/~')}{anchor}"
+
+
+@dataclass
+class StoryView:
+    """Everything the story page shows."""
+
+    story: Story
+    row: StoryRow
+    articles: list[ArticleBrief]
+    numbers: dict[str, int]
+    chips: dict[tuple[str, str], Chip]
+
+    def cite(self, text: str, sources: list[str]) -> list[Chip]:
+        """The chips of one cited sentence, in the order its sources were given."""
+        return [self.chips[(text, s)] for s in sources if (text, s) in self.chips]
+
+
+def story_view(store: Store, story_id: str) -> StoryView | None:
+    story = store.story(story_id)
+    if story is None:
+        return None
+    index = briefs(store)
+    articles = [index[a] for a in story.article_ids if a in index]
+    numbers = {a.id: i + 1 for i, a in enumerate(articles)}
+    full = {a.id: a for a in store.articles(story.article_ids)}
+    sent_index = {aid: SentenceIndex(a) for aid, a in full.items()}
+    cited: list[tuple[str, list[str]]] = [(c.text, c.sources) for c in story.summary]
+    cited += [(t.text, t.sources) for t in story.timeline]
+    cited += [(v.sentence, v.sources) for c in story.comparisons for v in c.values]
+    chips: dict[tuple[str, str], Chip] = {}
+    for text, sources in cited:
+        for aid in sources:
+            if (text, aid) in chips or aid not in index:
+                continue
+            brief = index[aid]
+            where = sent_index[aid].locate(text) if aid in sent_index else None
+            chips[(text, aid)] = Chip(
+                aid, brief.label, numbers.get(aid, 0), where,
+                f"{brief.title or aid} ({format_date(brief.published)})",
+            )
+    return StoryView(story, story_row(story, index), articles, numbers, chips)
+
+
+# -- the article page ----------------------------------------------------------------------------
+
+
+@dataclass
+class Block:
+    """A paragraph of the cleaned text (numbered sentences) or a piece cleaning removed."""
+
+    kind: str  # "para" or "removed"
+    sentences: list[tuple[int, str]] = field(default_factory=list)
+    text: str = ""
+    reason: str = ""
+
+
+def _find(raw: str, text: str, start: int = 0) -> int:
+    probe = text.strip()[:60]
+    if not probe:
+        return -1
+    at = raw.find(probe, start)
+    return at if at >= 0 else raw.find(probe)
+
+
+def blocks(article: Article, index: SentenceIndex) -> list[Block]:
+    """The cleaned paragraphs with what cleaning removed put back where it stood in the raw
+    text (greyed on the page), so a reader can audit the cleaning in context. Pieces that
+    cannot be placed (text rewritten by extraction) go last."""
+    paras: list[tuple[int, Block]] = []
+    cursor = 0
+    for m in re.finditer(r"[^\n]+", article.text):
+        sents = [(i + 1, s.text) for i, s in enumerate(index.sentences)
+                 if m.start() <= s.start < m.end()]
+        if not sents:
+            continue
+        at = _find(article.raw_text, m.group(), cursor)
+        cursor = max(cursor, at)
+        paras.append((cursor, Block("para", sentences=sents)))
+    end = len(article.raw_text) + 1
+    removed = []
+    for r in article.removed:
+        at = _find(article.raw_text, r.text)
+        removed.append((at if at >= 0 else end, Block("removed", text=r.text, reason=r.reason)))
+    merged = sorted(
+        [(pos, 1, i, b) for i, (pos, b) in enumerate(paras)]
+        + [(pos, 0, i, b) for i, (pos, b) in enumerate(removed)],
+        key=lambda t: (t[0], t[1], t[2]),
+    )
+    return [b for *_, b in merged]
+
+
+@dataclass
+class DateFound:
+    text: str
+    type: str
+    value: str
+    start: int
+    end: int
+    sentence: int | None
+
+
+@dataclass
+class QuantityFound:
+    value: str
+    number: float | None
+    unit: str | None
+    qualifier: str | None
+    attribution: str | None
+    date: str | None
+    sentence_text: str
+    sentence: int | None
+
+
+@dataclass
+class ArticleView:
+    """Everything the article page shows. A list is None when its extractor failed; the
+    reason is in ``unavailable`` (the page says "not available" instead of failing)."""
+
+    article: Article
+    story_id: str | None
+    event_id: str | None
+    story_title: str | None
+    index: SentenceIndex
+    blocks: list[Block]
+    dates: list[DateFound] | None
+    entities: list[Entity] | None
+    quantities: list[QuantityFound] | None
+    unavailable: dict[str, str]
+    copies: list[str]
+
+
+def _safely(name: str, unavailable: dict[str, str], fn: Any) -> Any:
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - an extractor bug must not take the page down
+        log.warning("article page: %s failed: %s", name, exc, exc_info=True)
+        unavailable[name] = f"{type(exc).__name__}: {exc}"[:200]
+        return None
+
+
+def _dates(article: Article, index: SentenceIndex) -> list[DateFound]:
+    from storyline.timex import find_timexes
+
+    return [DateFound(t.text, t.type, t.value, t.start, t.end, index.at(t.start))
+            for t in find_timexes(article.text, article.published)]
+
+
+def _entities(article: Article, options: Any = None) -> list[Entity]:
+    from storyline.entities import extract_entities
+
+    return extract_entities([article], getattr(options, "entities", None))
+
+
+def _quantities(article: Article, index: SentenceIndex) -> list[QuantityFound]:
+    from storyline.claims import extract_quantities
+
+    return [
+        QuantityFound(q.value, q.number, getattr(q, "unit", None), q.qualifier,
+                      q.attribution, q.date, q.sentence, index.locate(q.sentence))
+        for q in extract_quantities(article)
+    ]
+
+
+def article_extractions(article: Article, options: Any = None) -> tuple[
+        list[DateFound] | None, list[Entity] | None, list[QuantityFound] | None, dict[str, str]]:
+    """The article's dates, entities and figures; a failing extractor gives None and its
+    reason in the returned dict (another module's bug must not break the page)."""
+    index = SentenceIndex(article)
+    unavailable: dict[str, str] = {}
+    dates = _safely("dates", unavailable, lambda: _dates(article, index))
+    entities = _safely("entities", unavailable, lambda: _entities(article, options))
+    quantities = _safely("quantities", unavailable, lambda: _quantities(article, index))
+    return dates, entities, quantities, unavailable
+
+
+def article_view(store: Store, article_id: str, extract: bool = True,
+                 options: Any = None) -> ArticleView | None:
+    """The article page's content; ``options`` (``pipeline.Options``) picks the entity
+    recogniser as the pipeline does, so the page agrees with the story's entities."""
+    article = store.article(article_id)
+    if article is None:
+        return None
+    groups = store.groups()
+    story_id, event_id = groups.get(article_id, (None, None))
+    story = store.story(story_id) if story_id else None
+    index = SentenceIndex(article)
+    unavailable: dict[str, str] = {}
+    dates = entities = quantities = None
+    if extract:
+        dates, entities, quantities, unavailable = article_extractions(article, options)
+    copies = [r[0] for r in store.conn.execute(
+        "SELECT id FROM articles WHERE duplicate_of = ? ORDER BY seq", (article_id,))]
+    return ArticleView(article, story_id, event_id, story.title if story else None, index,
+                       blocks(article, index), dates, entities, quantities, unavailable, copies)
+
+
+# -- search ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    article: ArticleBrief
+    story_title: str | None
+    snippet: list[tuple[str, bool]]  # (text, is a match)
+
+    @property
+    def snippet_text(self) -> str:
+        return "".join(t for t, _ in self.snippet)
+
+
+def snippet(text: str, query: str, width: int = 110) -> list[tuple[str, bool]]:
+    """A window of ``text`` around the first query word, split into (text, matched) runs
+    so the template can mark matches while escaping everything."""
+    terms = [re.escape(w) for w in re.findall(r"\w+", query) if w]
+    flat = re.sub(r"\s+", " ", text)
+    if not terms:
+        return [(flat[: 2 * width], False)]
+    pattern = re.compile(r"\b(" + "|".join(terms) + r")", re.IGNORECASE)
+    m = pattern.search(flat)
+    centre = m.start() if m else 0
+    lo, hi = max(0, centre - width), min(len(flat), centre + width)
+    window = ("…" if lo else "") + flat[lo:hi] + ("…" if hi < len(flat) else "")
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for mm in pattern.finditer(window):
+        if mm.start() > pos:
+            out.append((window[pos : mm.start()], False))
+        out.append((mm.group(), True))
+        pos = mm.end()
+    if pos < len(window):
+        out.append((window[pos:], False))
+    return out
+
+
+def search(store: Store, query: str, limit: int = 50) -> list[SearchHit]:
+    """Articles matching ``query`` (SQLite FTS5 over titles and text), best first."""
+    ids = store.search(query, limit=limit)
+    if not ids:
+        return []
+    index = briefs(store)
+    texts = {a.id: a.text for a in store.articles(ids)}
+    wanted = {sid for i in ids if i in index and (sid := index[i].story_id)}
+    titles = {s.id: s.title for s in store.stories(wanted)}
+    return [
+        SearchHit(index[i], titles.get(index[i].story_id or ""), snippet(texts.get(i, ""), query))
+        for i in ids if i in index
+    ]
