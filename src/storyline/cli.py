@@ -54,10 +54,11 @@ def _progress() -> Iterator[object]:
 
 
 def _options(sentences: int | None, words: int | None, engine: str = "local",
-             scheduler: str | None = None):  # type: ignore[no-untyped-def]
+             scheduler: str | None = None, llm: str | None = None,
+             model: str | None = None):  # type: ignore[no-untyped-def]
     from storyline.pipeline import Options
 
-    opts = Options(engine=engine, scheduler=scheduler)
+    opts = Options(engine=engine, scheduler=scheduler, llm_url=llm, llm_model=model)
     if words is not None:
         opts.summary.words = words
         opts.summary.sentences = None
@@ -93,8 +94,12 @@ def _print_errors(errors) -> None:  # type: ignore[no-untyped-def]
               help="Where per-article work runs: this process, or a Dask cluster (extra 'dask').")
 @click.option("--scheduler", default=None, metavar="ADDR",
               help="Dask scheduler address (tcp://host:port); without it --engine dask starts a LocalCluster.")
+@click.option("--llm", default=None, metavar="URL",
+              help="Abstractive summary via an OpenAI-compatible server (e.g. http://127.0.0.1:8080); "
+                   "unsupported sentences are cut.")
+@click.option("--model", default=None, help="Model name to ask the --llm server for.")
 def digest(paths: tuple[Path, ...], out: Path, db: Path, sentences: int | None, words: int | None,
-           engine: str, scheduler: str | None) -> None:
+           engine: str, scheduler: str | None, llm: str | None, model: str | None) -> None:
     """Ingest articles and write a cited story report (JSON, Markdown, HTML).
 
     PATHS are files or folders (.txt, .html, .jsonl, .csv, .json, .rss/.atom/.xml, .warc,
@@ -105,13 +110,14 @@ def digest(paths: tuple[Path, ...], out: Path, db: Path, sentences: int | None, 
       storyline digest ../shared/seeds --out report/
       open report/digest.html
       storyline digest corpus/ --engine dask --scheduler tcp://10.0.0.5:8786
+      storyline digest corpus/ --llm http://127.0.0.1:8080 --model local
     """
     from storyline import pipeline
     from storyline.report import write_reports
     from storyline.store import Store
 
     try:
-        opts = _options(sentences, words, engine, scheduler)
+        opts = _options(sentences, words, engine, scheduler, llm, model)
         with Store(db) as store, _progress() as tick:
             result = pipeline.add(store, paths, opts, tick)
             stories = pipeline.analyze(store, result.stories, opts, tick)

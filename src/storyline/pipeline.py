@@ -19,7 +19,7 @@ from storyline.engines import Engine, get_engine
 from storyline.entities import EntityOptions, extract_entities
 from storyline.group import GroupOptions, Grouper
 from storyline.ingest import IngestOptions, content_hash
-from storyline.model import Article, Digest, Event, IngestError, Story
+from storyline.model import Article, Citation, Digest, Event, IngestError, Story
 from storyline.store import Store
 from storyline.summarize import SummaryOptions, summarize
 from storyline.text import content_words
@@ -45,6 +45,10 @@ class Options:
     scheduler: str | None = None
     # Articles stored per transaction: what a killed run can lose (and redo on the next).
     batch_size: int = 1000
+    # Optional abstractive summary through an OpenAI-compatible endpoint (off by default);
+    # its output passes the same support check as the extractive summary.
+    llm_url: str | None = None
+    llm_model: str | None = None
 
 
 @dataclass
@@ -223,7 +227,7 @@ def analyze_story(
         id=story_id,
         title=representative_title(articles),
         article_ids=[a.id for a in articles],
-        summary=summarize(articles, opts.summary),
+        summary=_summary(articles, opts),
         events=[
             Event(id=eid, title=representative_title(arts), article_ids=[a.id for a in arts])
             for eid, arts in sorted(events.items(), key=lambda kv: order_key(kv[1][0]))
@@ -232,6 +236,15 @@ def analyze_story(
         comparisons=compare(articles, None, opts.compare),
         entities=extract_entities(articles, opts.entities),
     )
+
+
+def _summary(articles: list[Article], opts: Options) -> list[Citation]:
+    if opts.llm_url:
+        from storyline.llm import LLMOptions, abstractive_summary
+
+        llm_opts = LLMOptions(sentences=opts.summary.sentences or 5)
+        return abstractive_summary(articles, opts.llm_url, opts.llm_model or "default", llm_opts)
+    return summarize(articles, opts.summary)
 
 
 def representative_title(articles: Sequence[Article]) -> str:

