@@ -97,3 +97,26 @@ def test_parse_citations_keeps_trailing_markers() -> None:
 def test_unreachable_endpoint_is_a_storyline_error(seed_articles: list[Article]) -> None:
     with pytest.raises(StorylineError, match="request failed"):
         abstractive_summary(seed_articles, "http://127.0.0.1:9", "m", LLMOptions(timeout=2))
+
+
+def test_digest_cli_with_llm(tmp_path: Path) -> None:
+    """`storyline digest --llm URL --model NAME` end to end: the invented figure is cut."""
+    from click.testing import CliRunner
+
+    from storyline.cli import main
+
+    examples = Path(__file__).resolve().parents[1] / "examples" / "news"
+    completion = (
+        "The Verrin Dam held through Monday as army engineers lowered the reservoir. [1] "
+        "In all, 9,999 people were evacuated from Hollin Ford. [1]"
+    )
+    with _FakeServer(completion) as fake:
+        result = CliRunner().invoke(
+            main, ["digest", str(examples), "--out", str(tmp_path / "r"), "--db", str(tmp_path / "d.db"),
+                   "--llm", fake.url, "--model", "fake"],
+        )
+    assert result.exit_code == 0, result.output
+    assert fake.requests and fake.requests[0]["json"]["model"] == "fake"
+    data = json.loads((tmp_path / "r" / "digest.json").read_text())
+    texts = [c["text"] for s in data["stories"] for c in s["summary"]]
+    assert not any("9,999" in t for t in texts)
