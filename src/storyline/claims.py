@@ -1,0 +1,633 @@
+"""Quantities stated in an article: the number, what it counts, who says so and when.
+
+A quantity is the unit of comparison between sources ("1,037 Afghan servicemen fled", "more
+than 300 Afghan military personnel crossed"): to compare them we need the figure as written,
+the qualifier that turns it into an interval ("more than", "about", "hundreds of"), the thing
+counted normalised so that "servicemen", "security personnel" and "troops" meet, the source
+the article attributes it to, and the day it held. The rules here are plain regular
+expressions over the shared sentence splitter (``storyline.text``): a figure must point at the
+same sentence that the summary and timeline cite, and the stage must run without spaCy.
+
+What is skipped on purpose: dates, years, times, ordinals, ages, money, durations ("20
+years of war", "three days"), compound adjectives ("15-meter-long") and the word "one"
+(mostly a pronoun: "one of the last regions", "one side should").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from storyline.model import Article
+from storyline.text import STOP_WORDS, split_sentences
+
+
+@dataclass
+class Quantity:
+    """One figure stated in one sentence of one article.
+
+    ``value`` is the figure as written, qualifier included ("1,037", "more than 300",
+    "hundreds of"); ``number`` its numeric reading (the magnitude for vague figures:
+    100 for "hundreds of"); ``high`` the upper end of a written range ("2,500-3,500").
+    ``date`` is when it held: the resolved date the sentence names, else the article's
+    published date; ``reported`` is always the published date (what a later report updates).
+    """
+
+    article_id: str
+    sentence: str
+    value: str
+    number: float
+    qualifier: str | None
+    unit: str
+    attribution: str | None
+    date: str | None
+    reported: str | None = None
+    high: float | None = None
+    # Modifiers that say whose or which: capitalised ("Afghan", "US", "NATO") or a status
+    # ("confirmed", "suspected").
+    descriptor: str | None = None
+    start: int = 0  # character offset of the figure in ``Article.text``
+    end: int = 0
+
+
+# --- number reading ----------------------------------------------------------------------
+
+_UNITS_WORDS = {
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS_WORDS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+# Vague plurals: the magnitude they name; compare.py turns them into intervals.
+VAGUE = {
+    "dozens of": 12,
+    "scores of": 20,
+    "hundreds of": 100,
+    "thousands of": 1_000,
+    "tens of thousands of": 10_000,
+    "hundreds of thousands of": 100_000,
+    "millions of": 1_000_000,
+}
+QUALIFIERS = (
+    "more than",
+    "over",
+    "well over",
+    "just over",
+    "at least",
+    "about",
+    "around",
+    "approximately",
+    "roughly",
+    "nearly",
+    "almost",
+    "up to",
+    "as many as",
+    "some",
+    "fewer than",
+    "less than",
+    "under",
+    "just under",
+    "at most",
+    "an estimated",
+    "close to",
+    "no fewer than",
+    "no less than",
+)
+
+_WORD_NUM = (
+    r"(?:"
+    + "|".join(sorted(_TENS_WORDS, key=len, reverse=True))
+    + r")(?:-(?:"
+    + "|".join(k for k in _UNITS_WORDS if _UNITS_WORDS[k] < 10)
+    + r"))?"
+    + r"|"
+    + "|".join(sorted(_UNITS_WORDS, key=len, reverse=True))
+)
+_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_SCALE = r"(?:\s+(?:hundred|thousand|million|billion)\b)?"
+_NUMBER = re.compile(
+    r"(?<![\w.,/$£€-])"
+    r"(?P<vague>(?:tens|hundreds) of thousands of|dozens of|scores of|hundreds of|"
+    r"thousands of|millions of)"
+    r"|(?<![\w.,/$£€-])(?P<num>(?:"
+    + _DIGITS
+    + r")"
+    + _SCALE
+    + r"(?:\s*(?:-|–|to)\s*(?:"
+    + _DIGITS
+    + r")"
+    + _SCALE
+    + r")?)(?![\w/]|[.,:]\d|-[A-Za-z])"
+    r"|(?<![\w-])(?P<word>(?:" + _WORD_NUM + r")" + _SCALE + r")\b(?!-[A-Za-z])",
+    re.IGNORECASE,
+)
+_QUALIFIER = re.compile(
+    r"(?:^|[\s(“\"])("
+    + "|".join(sorted((re.escape(q) for q in QUALIFIERS), key=len, reverse=True))
+    + r")\s+$",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_MONTH_BEFORE = re.compile(r"\b(?:" + _MONTHS + r")\.?\s+$", re.IGNORECASE)
+_MONTH_AFTER = re.compile(r"^\s*(?:" + _MONTHS + r")\b", re.IGNORECASE)
+_TIME_AFTER = re.compile(
+    r"^\s*(?:a\.m\.|p\.m\.|am\b|pm\b|gmt\b|utc\b|o'clock|hrs\b|bps\b|pc\b)", re.IGNORECASE
+)
+_MONEY_AFTER = re.compile(r"^\s*(?:dollars?|euros?|pounds?|rupees?|yuan|afghanis?|rubles?)\b", re.IGNORECASE)
+_PARTICLE_VERB = re.compile(
+    r"\b(?:took|take|takes|taken|taking|handed|hand|hands|handing|turned|turn|won|win|"
+    r"passed|pass|signed|sign|ceded|cede|gave|give|given|watched|presided|fought|argued)\s+$",
+    re.IGNORECASE,
+)
+_AGE = re.compile(r"(?:\b[A-Z][\w’'-]+,\s*$)|(?:\baged?\s+$)")
+
+# Things that are measured rather than counted across sources: durations and times.
+DURATIONS = {
+    "year",
+    "years",
+    "month",
+    "months",
+    "week",
+    "weeks",
+    "day",
+    "days",
+    "hour",
+    "hours",
+    "minute",
+    "minutes",
+    "second",
+    "seconds",
+    "decade",
+    "decades",
+    "century",
+    "centuries",
+    "night",
+    "nights",
+    "time",
+    "times",
+    "percent",
+    "per",
+    "pc",
+    "bps",
+    "am",
+    "pm",
+    "min",
+    "mins",
+    "hrs",
+    "secs",
+}
+# Modifiers skipped when looking for the counted noun: "six key districts", "1,037 Afghan
+# government troops", "more than 300 Afghan military personnel" (seen in the seed articles).
+_MODIFIERS = {
+    "key",
+    "other",
+    "more",
+    "additional",
+    "new",
+    "rural",
+    "major",
+    "main",
+    "security",
+    "military",
+    "government",
+    "armed",
+    "national",
+    "senior",
+    "local",
+    "foreign",
+    "border",
+    "force",
+    "forces",
+    "army",
+    "police",
+    "civilian",
+    "unarmed",
+    "young",
+    "former",
+    "small",
+    "large",
+    "remaining",
+    "injured",
+    "wounded",
+    "killed",
+    "dead",
+    "fleeing",
+    "displaced",
+    "retreating",
+    "elite",
+    "special",
+    "regular",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "central",
+    "provincial",
+    "district",
+    "frontier",
+    "further",
+    "extra",
+    "afghan",
+    "total",
+    "top",
+    "leading",
+    "confirmed",
+    "suspected",
+    "probable",
+    "reported",
+    "recorded",
+    "registered",
+    "known",
+}
+# Status words that make two counts different things: "confirmed" vs "suspected" cases.
+STATUS = {"confirmed", "suspected", "probable"}
+_MILITARY_MODS = {"security", "military", "army", "force", "forces", "armed", "defence", "defense"}
+# Words that name the same kind of counted thing; keys are what Quantity.unit holds.
+UNIT_SYNONYMS = {
+    "troops": {
+        "troops",
+        "troop",
+        "soldiers",
+        "soldier",
+        "servicemen",
+        "serviceman",
+        "personnel",
+        "servicemembers",
+        "soldiery",
+    },
+    "people": {"people", "persons", "individuals"},
+    "civilians": {"civilians", "civilian"},
+    "refugees": {"refugees", "refugee", "asylum-seekers", "migrants"},
+}
+_UNIT_OF = {w: key for key, words in UNIT_SYNONYMS.items() for w in words}
+_IRREGULAR_PLURALS = {
+    "people",
+    "personnel",
+    "police",
+    "staff",
+    "children",
+    "men",
+    "women",
+    "media",
+    "data",
+    "wounded",
+    "dead",
+    "killed",
+    "injured",
+    "missing",
+}
+_TOKEN = re.compile(r"[A-Za-z][\w’'-]*|\S")
+
+
+def _to_number(text: str) -> tuple[float, float | None] | None:
+    """Numeric reading of a written figure -> (number, upper end of a range or None)."""
+    parts = re.split(r"\s*(?:–|to|(?<=\d)-(?=\d))\s*", text.strip(), maxsplit=1)
+    values = [_one_number(p) for p in parts]
+    if any(v is None for v in values):
+        return None
+    if len(values) == 2:
+        low, high = values[0], values[1]
+        # "10 to 13,000" means 10,000 to 13,000: the low end shares the high end's scale.
+        if low is not None and high is not None and low * 100 < high:
+            scale = 1_000_000 if re.search(r"million|,\d{3},000$", parts[1]) else 1_000
+            if re.search(r"thousand|million|,000$", parts[1]) and low * scale <= high:
+                low *= scale
+        # "2,500-3,500", "six to 12": a range; "5 to 2" is not.
+        if low is None or high is None or high <= low:
+            return None
+        return low, high
+    return values[0], None  # type: ignore[return-value]
+
+
+def _one_number(text: str) -> float | None:
+    words = text.lower().split()
+    if not words:
+        return None
+    scale = 1.0
+    if len(words) > 1 and words[-1] in _SCALES:
+        scale = float(_SCALES[words[-1]])
+        words = words[:-1]
+    if len(words) != 1:
+        return None
+    w = words[0]
+    if re.fullmatch(r"[\d,]+(?:\.\d+)?", w):
+        return float(w.replace(",", "")) * scale
+    if w in _UNITS_WORDS:
+        return _UNITS_WORDS[w] * scale
+    if w in _TENS_WORDS:
+        return _TENS_WORDS[w] * scale
+    m = re.fullmatch(r"(\w+)-(\w+)", w)
+    if m and m.group(1) in _TENS_WORDS and m.group(2) in _UNITS_WORDS:
+        return (_TENS_WORDS[m.group(1)] + _UNITS_WORDS[m.group(2)]) * scale
+    return None
+
+
+def _is_calendar(text: str, start: int, end: int, figure: str) -> bool:
+    """Dates, years, times, ages and money: numbers that are not counts of anything."""
+    before, after = text[max(0, start - 30) : start], text[end : end + 20]
+    if before.endswith(("$", "£", "€")) or re.search(r"(?:US|Rs|Rs\.|USD)\s*$", before):
+        return True
+    if _MONTH_BEFORE.search(before) or _MONTH_AFTER.match(after):
+        return True
+    if _TIME_AFTER.match(after) or _MONEY_AFTER.match(after) or re.match(r"^\s*%", after):
+        return True
+    plain = figure.replace(",", "")
+    if re.fullmatch(r"(?:1[89]|20)\d\d", plain) and "," not in figure:
+        return True  # a year
+    if re.fullmatch(r"\d{1,3}", plain) and _AGE.search(before) and re.match(r"^\s*,", after):
+        return True  # "Guo, 44, became"
+    return False
+
+
+# --- what is counted ---------------------------------------------------------------------
+
+
+def _unit_after(text: str) -> tuple[str | None, str | None]:
+    """The counted noun after a figure, normalised, and its capitalised modifiers.
+
+    "1,037 Afghan servicemen" -> ("troops", "Afghan"); "50 of 370 districts" ->
+    ("districts", None); "six key districts" -> ("districts", None).
+    """
+    tokens = _TOKEN.findall(text[:120])
+    descriptor: list[str] = []
+    mods: list[str] = []
+    i = 0
+    # "50 of 370 districts", "two of the sources": the unit of the whole named after "of".
+    if tokens[:1] == ["of"]:
+        i = 1
+        while i < len(tokens) and (
+            tokens[i].lower() in {"the", "its", "their", "all"}
+            or re.fullmatch(r"[\d,]+", tokens[i])
+            or re.search(r"[’']s$", tokens[i])
+        ):
+            i += 1
+    for tok in tokens[i : i + 5]:
+        low = tok.lower().rstrip("’'")
+        if tok in {"’s", "'s"} or re.search(r"[’']s$", tok):
+            continue  # "the world’s top investors": a possessive determiner
+        if not re.match(r"[A-Za-z]", tok):
+            return None, None
+        if tok[0].isupper():
+            descriptor.append(tok.rstrip("’'"))
+            continue
+        if low in _MODIFIERS:
+            mods.append(low)
+            if low in STATUS:
+                descriptor.append(low)
+            continue
+        if low in STOP_WORDS or len(low) < 3:
+            break
+        return _normalise_unit(low, mods), " ".join(descriptor) or None
+    # "1,000 Afghans": a capitalised plural is the counted thing itself.
+    if descriptor and descriptor[-1].endswith("s") and len(descriptor[-1]) > 3:
+        return descriptor[-1].lower(), " ".join(descriptor[:-1]) or None
+    if mods and mods[-1] in {"wounded", "killed", "dead", "injured", "police"}:
+        return mods[-1], " ".join(descriptor) or None
+    return None, None
+
+
+def _normalise_unit(word: str, mods: list[str]) -> str:
+    if word in _UNIT_OF:
+        return _UNIT_OF[word]
+    if word in {"members", "member"} and _MILITARY_MODS & set(mods):
+        return "troops"  # "Afghan security force members"
+    if word in _IRREGULAR_PLURALS or word.endswith("s"):
+        return word
+    if word.endswith("y") and not word.endswith(("ay", "ey", "oy")):
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+# --- who says so -------------------------------------------------------------------------
+
+_VERBS = (
+    r"(?:said|says|told|added|reported|reports|announced|stated|confirmed|claimed|"
+    r"estimated|notes|noted|warned|warns)"
+)
+_ATTR_PATTERNS = [
+    re.compile(r"\baccording to (?:a |an |the )?([^,.;“”\"]{2,80})", re.IGNORECASE),
+    # "“...,” Mohib-ul Rahman, a provincial council member, told AP."
+    re.compile(r"[”\"]\s*,?\s*([A-Z][^,“”\"]{1,60}?)(?:,\s[^,]{1,80},)?\s+" + _VERBS + r"\b"),
+    # "..., the border guard service said." / "..., he said." (sentence-final speech tag)
+    re.compile(r",\s*([^,“”\"]{2,90}?)\s+" + _VERBS + r"\b[^,“”\"]{0,60}$"),
+    # "..., said Abdul Basir, a soldier" / "said analyst Atta Noori"
+    re.compile(r"\b(?:said|says|added)\s+((?:[a-z]+\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)"),
+    # "Tajikistan’s national security committee said that 1,037 ..."
+    re.compile(r"^([A-Z][^,“”\"]{2,80}?)\s+" + _VERBS + r"\b"),
+]
+_PRONOUNS = {"he", "she", "they", "it", "the official", "the statement"}
+
+
+def attribution(sentence: str, previous: str | None = None) -> str | None:
+    """Who the sentence attributes its content to, or None.
+
+    A pronoun ("..., he said.") resolves to the attribution of the previous sentence, the
+    common news pattern of a quote tag followed by a paraphrase.
+    """
+    s = sentence.strip()
+    for pattern in _ATTR_PATTERNS:
+        m = pattern.search(s)
+        if not m:
+            continue
+        who = m.group(1).strip(" ,.;:")
+        # "The attack comes as the UN special envoy ... warned": keep the speaker only.
+        who = re.split(r"\s(?:as|when|while|after|that|because|and)\s", who)[-1]
+        who = re.sub(r"^(?:the|a|an)\s+", "", who)
+        if not who or len(who.split()) > 12:
+            continue
+        if who.lower() in _PRONOUNS:
+            return attribution(previous) if previous else None
+        return who
+    return None
+
+
+# --- when --------------------------------------------------------------------------------
+
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_RELATIVE = re.compile(
+    r"\b(?:(?:on|last|early|late)\s+)?(" + "|".join(_WEEKDAYS) + r")\b|\b(yesterday|today|tonight|"
+    r"this morning|this afternoon|this evening|last night)\b",
+    re.IGNORECASE,
+)
+_EXPLICIT = re.compile(
+    r"\b(?:(?:" + _MONTHS + r")\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,\s*\d{4})?|\d{1,2}(?:st|nd|rd|th)?\s+"
+    r"(?:" + _MONTHS + r")\.?(?:,?\s*\d{4})?)\b",
+    re.IGNORECASE,
+)
+
+
+def _fallback_sentence_date(sentence: str, dct: str | None) -> str | None:
+    """Day the sentence names, resolved against the publication date (fallback when
+    ``storyline.timex`` is unavailable). Weekdays resolve to the latest such day on or before
+    the publication date (a Sunday paper's "on Sunday" is that day), as news reports the past.
+    """
+    base = _parse_iso(dct)
+    found = sorted([*_RELATIVE.finditer(sentence), *_EXPLICIT.finditer(sentence)], key=lambda m: m.start())
+    for m in found:
+        if _BOUNDARY_WORD.search(sentence[: m.start()]):
+            continue  # "since May 1": the start of a period, not the day the figure held
+        if m.re is _RELATIVE:
+            if not base:
+                continue
+            if m.group(1):
+                wd = _WEEKDAYS.index(m.group(1).lower())
+                return (base - timedelta(days=(base.weekday() - wd) % 7)).isoformat()
+            if m.group(2).lower() == "yesterday":
+                return (base - timedelta(days=1)).isoformat()
+            return base.isoformat()
+        import dateparser  # core dependency; imported here because it is slow to import
+
+        settings = {"PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["day", "month"]}
+        if base:
+            settings["RELATIVE_BASE"] = datetime(base.year, base.month, base.day)  # type: ignore[assignment]
+        elif not re.search(r"\d{4}", m.group()):
+            continue
+        parsed = dateparser.parse(m.group(), languages=["en"], settings=settings)
+        if parsed:
+            return parsed.date().isoformat()
+    return None
+
+
+_BOUNDARY_WORD = re.compile(r"\b(?:since|from|until|till|before|after|by)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _timex_sentence_date(sentence: str, dct: str | None) -> str | None | bool:
+    """Day the sentence names via ``storyline.timex``; False when that module is unusable."""
+    try:
+        from storyline import timex  # written by another stage; optional here
+    except Exception:  # noqa: BLE001 - any import failure means: use the fallback
+        return False
+    try:
+        for t in timex.find_timexes(sentence, dct):
+            if getattr(t, "type", "DATE") not in {"DATE", "TIME"}:
+                continue
+            if _BOUNDARY_WORD.search(sentence[: getattr(t, "start", 0)]):
+                continue
+            cal = timex.to_calendar(t.value)
+            if cal and cal[1] == "day":
+                return cal[0]
+    except Exception:  # noqa: BLE001 - a bug there must not lose the figures
+        return False
+    return None
+
+
+def sentence_date(sentence: str, dct: str | None) -> str | None:
+    """ISO day that a sentence names, resolved against ``dct``; None if it names none."""
+    found = _timex_sentence_date(sentence, dct)
+    if found is False:
+        return _fallback_sentence_date(sentence, dct)
+    return found  # type: ignore[return-value]
+
+
+def _parse_iso(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+# --- the stage ---------------------------------------------------------------------------
+
+
+def extract_quantities(article: Article) -> list[Quantity]:
+    """Figures in the article with what they count, qualifier, attribution and date.
+
+    >>> a = Article(id="a", text="More than 300 Afghan troops fled, officials said.")
+    >>> q = extract_quantities(a)[0]
+    >>> (q.value, q.qualifier, q.number, q.unit, q.attribution)
+    ('more than 300', 'more than', 300.0, 'troops', 'officials')
+    """
+    text = article.text or ""
+    out: list[Quantity] = []
+    previous: str | None = None
+    for sent in split_sentences(text):
+        s = sent.text
+        for m in _NUMBER.finditer(s):
+            q = _quantity(article, s, m, previous)
+            if q is not None:
+                q.start, q.end = sent.start + q.start, sent.start + q.end
+                out.append(q)
+        previous = s
+    return out
+
+
+def _quantity(article: Article, s: str, m: re.Match[str], previous: str | None) -> Quantity | None:
+    start, end = m.start(), m.end()
+    before = s[:start]
+    if m.group("vague"):
+        figure = m.group("vague").lower()
+        number, high, qualifier = float(VAGUE[figure]), None, figure
+        written = m.group("vague")
+        after = s[end:]  # "hundreds of Afghan troops": the unit follows "of"
+    else:
+        written = m.group("num") or m.group("word")
+        if _is_calendar(s, start, end, written):
+            return None
+        if m.group("word") and re.search(
+            r"\b(?:the|these|those|its|their|both|all)\s+$", before, re.IGNORECASE
+        ):
+            return None  # "the two sides": a reference, not a reported figure
+        reading = _to_number(written)
+        if reading is None:
+            return None
+        number, high = reading
+        qm = _QUALIFIER.search(before)
+        if qm and qm.group(1).lower() == "over" and _PARTICLE_VERB.search(before[: qm.start(1)]):
+            qm = None  # "took over six districts": a phrasal verb, not a qualifier
+        qualifier = qm.group(1).lower() if qm else None
+        if qm:
+            start = qm.start(1)  # the value as written includes its qualifier
+        after = s[end:]
+    unit, descriptor = _unit_after(after)
+    if unit is None or unit in DURATIONS:
+        return None
+    if re.search(r"\b(?:one|each|every)\s+$", before, re.IGNORECASE):
+        return None
+    value = written if m.group("vague") else s[start:end]
+    if qualifier and not m.group("vague"):
+        value = value[0].lower() + value[1:]  # "More than 300" opening a sentence
+    sdate = sentence_date(s, article.published)
+    return Quantity(
+        article_id=article.id,
+        sentence=s,
+        value=value,
+        number=number,
+        qualifier=qualifier,
+        unit=unit,
+        attribution=attribution(s, previous),
+        date=sdate or article.published,
+        reported=article.published,
+        high=high,
+        descriptor=descriptor,
+        start=start,
+        end=end,
+    )

