@@ -8,6 +8,7 @@ function, with their options taken from one ``Options`` object.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -138,7 +139,8 @@ def add_articles(
             result.new += [a.id for a in fresh]
             if not fresh:
                 continue
-            grouper = Grouper(opts.group, state=store.get_json(GROUP_STATE))
+            state = store.get_json(GROUP_STATE)
+            grouper = Grouper(_group_options(opts.group, state), state=state)
             for asg in grouper.add(fresh):
                 store.set_group(asg.article_id, asg.story_id, asg.event_id)
             store.set_json(GROUP_STATE, grouper.state())
@@ -147,6 +149,16 @@ def add_articles(
     touched = {groups[aid][0] for aid in result.ingested if groups.get(aid, (None, None))[0]}
     result.stories = sorted(s for s in touched if s)
     return result
+
+
+def _group_options(group: GroupOptions, state: dict | None) -> GroupOptions:
+    """Keep grouping a store with the embedder it was started with: vectors from another
+    model are not comparable. With ``auto``, a store begun with MiniLM needs the ``embed``
+    extra (get_embedder says so), and one begun without it stays on the hashed TF-IDF."""
+    used = (state or {}).get("embedder")
+    if used and group.embedder == "auto":
+        return dataclasses.replace(group, embedder=used)
+    return group
 
 
 def _new_articles(
