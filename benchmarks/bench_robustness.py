@@ -23,7 +23,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from badcorpus import make_corpus  # noqa: E402 - the path is set just above
-
 from storyline.store import Store  # noqa: E402
 
 
@@ -40,19 +39,33 @@ def main() -> None:
     t0 = time.time()
     manifest = make_corpus(root, n_good=args.good, seed=5, big=args.big)
     files = sum(1 for _ in root.iterdir())
-    print(f"corpus: {files:,} files, {manifest.inputs:,} inputs "
-          f"({len(manifest.good):,} good, {len(manifest.bad_files):,} bad, {len(manifest.either)} either) "
-          f"in {time.time() - t0:.1f}s")
+    print(
+        f"corpus: {files:,} files, {manifest.inputs:,} inputs "
+        f"({len(manifest.good):,} good, {len(manifest.bad_files):,} bad, {len(manifest.either)} either) "
+        f"in {time.time() - t0:.1f}s"
+    )
     t0 = time.time()
     proc = subprocess.run(
-        [sys.executable, "-c", "from storyline.cli import run; run()", "add", str(root), "--db", str(db),
-         "--no-analyze"],
-        capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        [
+            sys.executable,
+            "-c",
+            "from storyline.cli import run; run()",
+            "add",
+            str(root),
+            "--db",
+            str(db),
+            "--no-analyze",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     wall = time.time() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"storyline add: exit {proc.returncode} in {wall:.1f}s ({manifest.inputs / wall:,.0f} inputs/s), "
-          f"peak RSS {peak_mb:,.0f} MB")
+    print(
+        f"storyline add: exit {proc.returncode} in {wall:.1f}s ({manifest.inputs / wall:,.0f} inputs/s), "
+        f"peak RSS {peak_mb:,.0f} MB"
+    )
     print(proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-2000:])
     crashed = proc.returncode not in (0, 1) or "Traceback" in proc.stderr
     with Store(db) as store:
@@ -66,10 +79,12 @@ def main() -> None:
     doubled = len(markers) - len(set(markers))
     missing_bad = manifest.bad_files - error_paths
     multi_line = [e for e in errors if "\n" in e.error]
-    print(f"good stored: {len(set(markers)):,}/{len(manifest.good):,}; doubled {doubled}; "
-          f"bad reported: {len(manifest.bad_files) - len(missing_bad):,}/{len(manifest.bad_files):,}; "
-          f"errors in store {len(errors):,}; integrity {'ok' if ok_integrity else 'FAILED'}; "
-          f"crash {'YES' if crashed else 'no'}")
+    print(
+        f"good stored: {len(set(markers)):,}/{len(manifest.good):,}; doubled {doubled}; "
+        f"bad reported: {len(manifest.bad_files) - len(missing_bad):,}/{len(manifest.bad_files):,}; "
+        f"errors in store {len(errors):,}; integrity {'ok' if ok_integrity else 'FAILED'}; "
+        f"crash {'YES' if crashed else 'no'}"
+    )
     if missing_good or doubled or missing_bad or multi_line or crashed or not ok_integrity:
         print("FAILED:", sorted(missing_good)[:5], sorted(missing_bad)[:5], multi_line[:2])
         sys.exit(1)

@@ -64,23 +64,28 @@ def make_corpus(root: Path, n_good: int = 200, seed: int = 7, big: bool = False)
             (root / f"good-{i}.txt").write_text(f"{title}\n\n{body}\n", "utf-8")
         elif kind == 1:
             paras = "".join(f"<p>{p}</p>" for p in body.split("\n\n"))
-            html = (f"<html><head><title>{title}</title></head><body><nav><a href='/'>Home</a></nav>"
-                    f"<article><h1>{title}</h1>{paras}</article><footer>© Example</footer></body></html>")
+            html = (
+                f"<html><head><title>{title}</title></head><body><nav><a href='/'>Home</a></nav>"
+                f"<article><h1>{title}</h1>{paras}</article><footer>© Example</footer></body></html>"
+            )
             (root / f"good-{i}.html").write_text(html, "utf-8")
         elif kind == 2:
             (root / f"good-{i}.txt").write_bytes(f"{title} caf\u00e9\n\n{body}".encode("cp1252"))
         elif kind == 3:
             (root / f"good-{i}.txt").write_bytes(f"{title}\n\n{body}".encode("utf-16"))
         elif kind == 4:
-            jsonl_lines.append(json.dumps({"id": f"j{i}", "title": title, "text": body, "published": "2021-02-30"}))
+            jsonl_lines.append(
+                json.dumps({"id": f"j{i}", "title": title, "text": body, "published": "2021-02-30"})
+            )
         elif kind == 5:
             csv_rows.append([f"c{i}", title, body.replace("\n\n", " ")])
         elif kind == 6:
             rtl = "خبر عاجل: " + body + " 🚆🌊 مرحبا"
             (root / f"good-{i}.txt").write_text(f"{title} 📰\n\n{rtl}", "utf-8")
         else:
-            jsonl_lines.append(json.dumps({"id": f"j{i}", "title": "T" * 100_000, "text": body,
-                                           "published": "2999-01-01"}))
+            jsonl_lines.append(
+                json.dumps({"id": f"j{i}", "title": "T" * 100_000, "text": body, "published": "2999-01-01"})
+            )
     # JSONL with broken lines in the middle; duplicate ids with different texts.
     broken_at = []
     lines = []

@@ -5,9 +5,28 @@ from __future__ import annotations
 import storyline
 
 EXPECTED = {
-    "AddResult", "Article", "Citation", "ClaimValue", "Comparison", "Digest", "Entity", "Event",
-    "IngestError", "InputError", "MissingExtraError", "Options", "Removed", "Store", "Story",
-    "StorylineError", "TimelineEntry", "__version__", "add", "analyze", "digest", "read_articles",
+    "AddResult",
+    "Article",
+    "Citation",
+    "ClaimValue",
+    "Comparison",
+    "Digest",
+    "Entity",
+    "Event",
+    "IngestError",
+    "InputError",
+    "MissingExtraError",
+    "Options",
+    "Removed",
+    "Store",
+    "Story",
+    "StorylineError",
+    "TimelineEntry",
+    "__version__",
+    "add",
+    "analyze",
+    "digest",
+    "read_articles",
     "write_reports",
 }
 

@@ -22,7 +22,11 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONWARNINGS": "ignore"}
     return subprocess.run(
         [sys.executable, "-c", "from storyline.cli import run; run()", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -59,9 +63,17 @@ def test_seed_articles_are_clean_and_dated_only_from_evidence(seed_report: tuple
     arts = {a["id"][:3]: a for a in data["articles"]}
     assert arts["001"]["published"] == "2021-07-04" and arts["002"]["published"] == "2021-07-06"
     assert arts["000"]["published"] is None and arts["003"]["published"] is None
-    for debris in ("Recommended Stories", "Must Read", "Click to comment", "To Top", "3 min read",
-                   "temporarily suspending article commenting", "is now on Telegram", "Smog hazard",
-                   "Chinese astronauts"):
+    for debris in (
+        "Recommended Stories",
+        "Must Read",
+        "Click to comment",
+        "To Top",
+        "3 min read",
+        "temporarily suspending article commenting",
+        "is now on Telegram",
+        "Smog hazard",
+        "Chinese astronauts",
+    ):
         for art in arts.values():
             assert debris not in art["text"], (debris, art["id"])
     assert "Emergency situation" in arts["002"]["text"]  # a subheading inside the article stays
@@ -74,8 +86,8 @@ def test_seed_articles_are_clean_and_dated_only_from_evidence(seed_report: tuple
 def test_seed_report_html_is_self_contained_and_escaped(seed_report: tuple[dict, Path, str]) -> None:
     _, work, _ = seed_report
     html = (work / "report" / "digest.html").read_text()
-    assert "<script" not in html and "http-equiv=\"Content-Security-Policy\"" in html
-    assert "Tajikistan" in html and "class=\"cite\"" in html
+    assert "<script" not in html and 'http-equiv="Content-Security-Policy"' in html
+    assert "Tajikistan" in html and 'class="cite"' in html
     md = (work / "report" / "digest.md").read_text()
     assert md.startswith("# storyline digest") and "### Summary" in md
 

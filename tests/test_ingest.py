@@ -58,7 +58,9 @@ def test_bad_inputs_are_errors_with_reasons(tmp_path: Path) -> None:
     (tmp_path / "empty.txt").write_text("")
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
     (tmp_path / "mixed.txt").write_bytes("caf\u00e9 ".encode() + b"\xe9t\xe9 and more text here")
-    (tmp_path / "legacy.txt").write_bytes("Headline here\n\nA caf\u00e9 story in cp1252 text.".encode("cp1252"))
+    (tmp_path / "legacy.txt").write_bytes(
+        "Headline here\n\nA caf\u00e9 story in cp1252 text.".encode("cp1252")
+    )
     (tmp_path / "utf16.txt").write_bytes("Plain text article in UTF-16.".encode("utf-16"))
     (tmp_path / "doc.pdf").write_bytes(b"%PDF-1.4")
     (tmp_path / "bad.csv").write_text("id,title\n1,no text column\n")
@@ -132,7 +134,9 @@ def test_warc(tmp_path: Path) -> None:
             b"<p>Residents will not be allowed home before the end of the week, they said.</p>"
             b"</article></body></html>"
         )
-        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.0")
+        headers = StatusAndHeaders(
+            "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.0"
+        )
         rec = writer.create_warc_record(
             "https://news.example/2025/03/10/dam", "response", payload=BytesIO(page), http_headers=headers
         )

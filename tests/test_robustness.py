@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from badcorpus import make_corpus
 
+from badcorpus import make_corpus
 from storyline import pipeline
 from storyline.store import Store
 
@@ -109,8 +109,22 @@ def test_two_writers_and_a_reader(tmp_path: Path) -> None:
     thread = threading.Thread(target=reader)
     thread.start()
     procs = [
-        subprocess.Popen(_cli("add", str(tmp_path / d), str(tmp_path / "a"), "--db", str(db), "--batch-size", "10",
-                              "--no-analyze"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        subprocess.Popen(
+            _cli(
+                "add",
+                str(tmp_path / d),
+                str(tmp_path / "a"),
+                "--db",
+                str(db),
+                "--batch-size",
+                "10",
+                "--no-analyze",
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         for d in ("a", "b")
     ]
     outs = [p.communicate(timeout=600) for p in procs]

@@ -16,7 +16,14 @@ texts = st.text(min_size=1, max_size=400).filter(lambda t: t.strip() != "")
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(ids, texts, st.none() | st.text(max_size=50)), min_size=1, max_size=6, unique_by=lambda x: x[0]))
+@given(
+    st.lists(
+        st.tuples(ids, texts, st.none() | st.text(max_size=50)),
+        min_size=1,
+        max_size=6,
+        unique_by=lambda x: x[0],
+    )
+)
 def test_round_trip(tmp_path: Path, rows: list[tuple[str, str, str | None]]) -> None:
     db = tmp_path / "rt.db"
     db.unlink(missing_ok=True)

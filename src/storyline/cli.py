@@ -40,8 +40,12 @@ def main() -> None:
 def _progress() -> Iterator[object]:
     """A rich progress display on stderr, fed by the pipeline's progress callback."""
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        console=err_console, transient=True,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        transient=True,
     ) as bar:
         tasks: dict[str, object] = {}
 
@@ -53,9 +57,14 @@ def _progress() -> Iterator[object]:
         yield tick
 
 
-def _options(sentences: int | None, words: int | None, engine: str = "local",
-             scheduler: str | None = None, llm: str | None = None,
-             model: str | None = None):  # type: ignore[no-untyped-def]
+def _options(
+    sentences: int | None,
+    words: int | None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    llm: str | None = None,
+    model: str | None = None,
+):  # type: ignore[no-untyped-def]
     from storyline.pipeline import Options
 
     opts = Options(engine=engine, scheduler=scheduler, llm_url=llm, llm_model=model)
@@ -84,22 +93,50 @@ def _print_errors(errors) -> None:  # type: ignore[no-untyped-def]
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), default=Path("report"), show_default=True,
-              help="Folder for digest.json, digest.md and digest.html.")
-@click.option("--db", type=click.Path(path_type=Path), default=Path("storyline.db"), show_default=True,
-              help=DB_HELP)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("report"),
+    show_default=True,
+    help="Folder for digest.json, digest.md and digest.html.",
+)
+@click.option(
+    "--db", type=click.Path(path_type=Path), default=Path("storyline.db"), show_default=True, help=DB_HELP
+)
 @click.option("--sentences", type=click.IntRange(1, 50), default=None, help="Summary length in sentences.")
 @click.option("--words", type=click.IntRange(10, 5000), default=None, help="Summary length in words.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Where per-article work runs: this process, or a Dask cluster (extra 'dask').")
-@click.option("--scheduler", default=None, metavar="ADDR",
-              help="Dask scheduler address (tcp://host:port); without it --engine dask starts a LocalCluster.")
-@click.option("--llm", default=None, metavar="URL",
-              help="Abstractive summary via an OpenAI-compatible server (e.g. http://127.0.0.1:8080); "
-                   "unsupported sentences are cut.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where per-article work runs: this process, or a Dask cluster (extra 'dask').",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDR",
+    help="Dask scheduler address (tcp://host:port); without it --engine dask starts a LocalCluster.",
+)
+@click.option(
+    "--llm",
+    default=None,
+    metavar="URL",
+    help="Abstractive summary via an OpenAI-compatible server (e.g. http://127.0.0.1:8080); "
+    "unsupported sentences are cut.",
+)
 @click.option("--model", default=None, help="Model name to ask the --llm server for.")
-def digest(paths: tuple[Path, ...], out: Path, db: Path, sentences: int | None, words: int | None,
-           engine: str, scheduler: str | None, llm: str | None, model: str | None) -> None:
+def digest(
+    paths: tuple[Path, ...],
+    out: Path,
+    db: Path,
+    sentences: int | None,
+    words: int | None,
+    engine: str,
+    scheduler: str | None,
+    llm: str | None,
+    model: str | None,
+) -> None:
     """Ingest articles and write a cited story report (JSON, Markdown, HTML).
 
     PATHS are files or folders (.txt, .html, .jsonl, .csv, .json, .rss/.atom/.xml, .warc,
@@ -135,19 +172,39 @@ def digest(paths: tuple[Path, ...], out: Path, db: Path, sentences: int | None, 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--db", type=click.Path(path_type=Path), default=Path("storyline.db"), show_default=True,
-              help=DB_HELP)
-@click.option("--analyze/--no-analyze", default=True, show_default=True,
-              help="Rebuild the analysis of the stories that changed (--no-analyze: store and group only; "
-                   "`storyline report` analyzes what is stale).")
-@click.option("--batch-size", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
-              help="Articles stored per transaction (what an interrupted run has to redo).")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Where per-article work runs: this process, or a Dask cluster (extra 'dask').")
-@click.option("--scheduler", default=None, metavar="ADDR",
-              help="Dask scheduler address (tcp://host:port); without it --engine dask starts a LocalCluster.")
-def add(paths: tuple[Path, ...], db: Path, analyze: bool, batch_size: int, engine: str,
-        scheduler: str | None) -> None:
+@click.option(
+    "--db", type=click.Path(path_type=Path), default=Path("storyline.db"), show_default=True, help=DB_HELP
+)
+@click.option(
+    "--analyze/--no-analyze",
+    default=True,
+    show_default=True,
+    help="Rebuild the analysis of the stories that changed (--no-analyze: store and group only; "
+    "`storyline report` analyzes what is stale).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 1_000_000),
+    default=1000,
+    show_default=True,
+    help="Articles stored per transaction (what an interrupted run has to redo).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where per-article work runs: this process, or a Dask cluster (extra 'dask').",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDR",
+    help="Dask scheduler address (tcp://host:port); without it --engine dask starts a LocalCluster.",
+)
+def add(
+    paths: tuple[Path, ...], db: Path, analyze: bool, batch_size: int, engine: str, scheduler: str | None
+) -> None:
     """Add new articles to the store: each joins an existing story and event or opens a new one.
 
     Story and event ids never change when articles are added.
@@ -177,10 +234,20 @@ def add(paths: tuple[Path, ...], db: Path, analyze: bool, batch_size: int, engin
 
 
 @main.command()
-@click.option("--db", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=Path("storyline.db"),
-              show_default=True, help=DB_HELP)
-@click.option("--out", type=click.Path(path_type=Path), default=Path("report"), show_default=True,
-              help="Folder for digest.json, digest.md and digest.html.")
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=Path("storyline.db"),
+    show_default=True,
+    help=DB_HELP,
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("report"),
+    show_default=True,
+    help="Folder for digest.json, digest.md and digest.html.",
+)
 @click.option("--story", "story_ids", multiple=True, help="Only these story ids (repeatable).")
 def report(db: Path, out: Path, story_ids: tuple[str, ...]) -> None:
     """Write the report of the stories already in the store.
@@ -207,8 +274,13 @@ def report(db: Path, out: Path, story_ids: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.option("--db", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=Path("storyline.db"),
-              show_default=True, help=DB_HELP)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=Path("storyline.db"),
+    show_default=True,
+    help=DB_HELP,
+)
 def stories(db: Path) -> None:
     """List the stories in the store, newest first.
 
@@ -227,11 +299,18 @@ def stories(db: Path) -> None:
 
 
 @main.command()
-@click.option("--db", type=click.Path(path_type=Path), default=Path("storyline.db"), show_default=True,
-              help=DB_HELP)
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface to bind; the default serves this machine only.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port to listen on.")
+@click.option(
+    "--db", type=click.Path(path_type=Path), default=Path("storyline.db"), show_default=True, help=DB_HELP
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind; the default serves this machine only.",
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port to listen on."
+)
 def serve(db: Path, host: str, port: int) -> None:
     """Start the local web app over the store: stories, timelines, where sources differ.
 
@@ -253,12 +332,21 @@ def serve(db: Path, host: str, port: int) -> None:
 
 @main.command("eval")
 @click.argument("task", type=click.Choice(TASKS))
-@click.option("--data", "data", required=True, type=click.Path(path_type=Path),
-              help="A data file (or folder, for timeline) in the format of the task.")
+@click.option(
+    "--data",
+    "data",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="A data file (or folder, for timeline) in the format of the task.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line.")
 @click.option("--limit", type=int, default=None, help="Use only the first N records.")
-@click.option("--level", type=click.Choice(["story", "event"]), default=None,
-              help="group only: which gold label to score against (default: story if present).")
+@click.option(
+    "--level",
+    type=click.Choice(["story", "event"]),
+    default=None,
+    help="group only: which gold label to score against (default: story if present).",
+)
 def eval_cmd(task: str, data: Path, as_json: bool, limit: int | None, level: str | None) -> None:
     """Score storyline against baselines computed in the same run, on real data.
 
@@ -299,7 +387,9 @@ def run() -> None:
     except Exception as exc:  # noqa: BLE001 - last resort, see docstring
         if os.environ.get("STORYLINE_DEBUG"):
             raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (set STORYLINE_DEBUG=1 for details)", err=True)
+        click.echo(
+            f"internal error: {type(exc).__name__}: {exc} (set STORYLINE_DEBUG=1 for details)", err=True
+        )
         sys.exit(3)
 
 

@@ -59,9 +59,7 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def signatures(
-    texts: Sequence[str], options: DedupeOptions | None = None
-) -> list[tuple[np.ndarray, int]]:
+def signatures(texts: Sequence[str], options: DedupeOptions | None = None) -> list[tuple[np.ndarray, int]]:
     """MinHash signatures (uint64 arrays of num_perm values) and shingle counts of texts."""
     opts = options or DedupeOptions()
     a, b = _permutations(opts.num_perm, opts.seed)
@@ -137,7 +135,7 @@ def mark_duplicates(
     todo = sorted(articles, key=order_key)
     sigs = signatures([a.text for a in todo], idx.options)
     out = {}
-    for art, (sig, size) in zip(todo, sigs):
+    for art, (sig, size) in zip(todo, sigs, strict=True):
         if art.duplicate_of is None:
             original = idx.find(sig, size)
             if original and original != art.id:

@@ -13,8 +13,6 @@ class MissingExtraError(StorylineError):
     """An optional dependency is not installed; the message names the extra to install."""
 
     def __init__(self, module: str, extra: str) -> None:
-        super().__init__(
-            f"{module} is not installed: pip install 'storyline[{extra}]' to use this feature"
-        )
+        super().__init__(f"{module} is not installed: pip install 'storyline[{extra}]' to use this feature")
         self.module = module
         self.extra = extra

@@ -196,7 +196,9 @@ def _stem(path: Path) -> str:
     return Path(name).stem
 
 
-def _read_records(path: Path, suffix: str, data: bytes, opts: IngestOptions) -> Iterator[Record | IngestError]:
+def _read_records(
+    path: Path, suffix: str, data: bytes, opts: IngestOptions
+) -> Iterator[Record | IngestError]:
     src = str(path)
     try:
         text = decode(data)
@@ -217,7 +219,7 @@ def _read_records(path: Path, suffix: str, data: bytes, opts: IngestOptions) -> 
         if isinstance(obj, dict) and items is None:
             items = [obj]
         if not isinstance(items, list):
-            yield IngestError(src, "expected a JSON list of articles or {\"articles\": [...]}")
+            yield IngestError(src, 'expected a JSON list of articles or {"articles": [...]}')
             return
         for i, item in enumerate(items, 1):
             yield _from_mapping(item, src, f"{stem}-{i}", f"item {i}")
@@ -252,12 +254,16 @@ def _read_csv(src: str, stem: str, text: str) -> Iterator[Record | IngestError]:
             if len(row) != len(header):
                 yield IngestError(where, f"row has {len(row)} columns, header has {len(header)}")
                 continue
-            yield _from_mapping(dict(zip(header, row)), src, f"{stem}-{rowno}", f"row {rowno}", where=where)
+            yield _from_mapping(
+                dict(zip(header, row, strict=True)), src, f"{stem}-{rowno}", f"row {rowno}", where=where
+            )
     except csv.Error as exc:
         yield IngestError(src, f"malformed CSV ({exc})")
 
 
-def _from_mapping(item: Any, src: str, default_id: str, what: str, where: str | None = None) -> Record | IngestError:
+def _from_mapping(
+    item: Any, src: str, default_id: str, what: str, where: str | None = None
+) -> Record | IngestError:
     where = where or src
     if not isinstance(item, dict):
         return IngestError(where, f"{what} is not an object with a 'text' field")
@@ -374,7 +380,9 @@ def prepare(record: Record, options: IngestOptions | None = None) -> Article | I
     published, evidence, inferred = None, None, False
     if record.published:
         published = _given_date(record.published)
-        evidence = "given" if published else f"given date {record.published[:40]!r} is not a valid date; ignored"
+        evidence = (
+            "given" if published else f"given date {record.published[:40]!r} is not a valid date; ignored"
+        )
     removed: list[Removed] = []
     title, byline, outlet = record.title, record.byline, record.outlet
     if record.html is not None:
@@ -395,7 +403,11 @@ def prepare(record: Record, options: IngestOptions | None = None) -> Article | I
             header = meta.parse_header(lines[0])
             if header:
                 if not published:
-                    published, evidence, inferred = header[0], f"metadata header: {lines[0].strip()[:80]}", False
+                    published, evidence, inferred = (
+                        header[0],
+                        f"metadata header: {lines[0].strip()[:80]}",
+                        False,
+                    )
                 title = title or header[1]
                 head_removed.append(Removed(lines.pop(0).strip(), "metadata-header"))
             elif meta.looks_like_headline(lines[0], lines[1] if len(lines) > 1 else None):

@@ -18,7 +18,7 @@ from storyline.compare import CompareOptions, compare
 from storyline.dedupe import DedupeOptions, DuplicateIndex, order_key
 from storyline.engines import Engine, get_engine
 from storyline.entities import EntityOptions, extract_entities
-from storyline.group import GroupOptions, Grouper
+from storyline.group import Grouper, GroupOptions
 from storyline.ingest import IngestOptions, content_hash
 from storyline.model import Article, Citation, Digest, Event, IngestError, Story
 from storyline.store import Store

@@ -76,8 +76,12 @@ def to_markdown(digest: Digest) -> str:
             ]
             lines.append("")
         if story.comparisons:
-            lines += ["### Where the sources agree and differ", "",
-                      "| about | verdict | values |", "|---|---|---|"]
+            lines += [
+                "### Where the sources agree and differ",
+                "",
+                "| about | verdict | values |",
+                "|---|---|---|",
+            ]
             for comp in story.comparisons:
                 vals = "; ".join(
                     f"{_md_cell(v.value)} {_cite(v.sources, index)}" + (f" ({v.date})" if v.date else "")
@@ -110,7 +114,11 @@ def to_markdown(digest: Digest) -> str:
 
 
 def _article_line(art: Article) -> str:
-    parts = [art.published or "undated", art.outlet or "unknown outlet", f"“{art.title}”" if art.title else art.id]
+    parts = [
+        art.published or "undated",
+        art.outlet or "unknown outlet",
+        f"“{art.title}”" if art.title else art.id,
+    ]
     line = " · ".join(parts) + f" (`{art.id}`)"
     if art.duplicate_of:
         line += f" — copy of `{art.duplicate_of}`"

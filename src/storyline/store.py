@@ -85,8 +85,11 @@ class Store:
                 if not self.path.is_file():
                     raise InputError(f"{self.path}: no such storyline database")
                 self.conn = sqlite3.connect(
-                    f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout,
-                    isolation_level=None, check_same_thread=False,
+                    f"{self.path.resolve().as_uri()}?mode=ro",
+                    uri=True,
+                    timeout=timeout,
+                    isolation_level=None,
+                    check_same_thread=False,
                 )
                 row = self.conn.execute(
                     "SELECT name FROM sqlite_master WHERE type='table' AND name='articles_fts'"
@@ -113,8 +116,10 @@ class Store:
                     raise InputError(f"{self.path}: store version {version}, expected {STORE_VERSION}")
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
-                raise InputError(f"{self.path}: the store is busy (another storyline process is writing); "
-                                 "try again when it has finished") from None
+                raise InputError(
+                    f"{self.path}: the store is busy (another storyline process is writing); "
+                    "try again when it has finished"
+                ) from None
             raise InputError(f"{self.path}: not a usable storyline database ({exc})") from None
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{self.path}: not a usable storyline database ({exc})") from None
@@ -199,8 +204,14 @@ class Store:
                     "INSERT INTO articles(id, seq, hash, published, title, outlet, source, duplicate_of,"
                     " signature, shingles, data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (
-                        art.id, seq, content_hash(art.text), art.published, art.title, art.outlet,
-                        art.source, art.duplicate_of,
+                        art.id,
+                        seq,
+                        content_hash(art.text),
+                        art.published,
+                        art.title,
+                        art.outlet,
+                        art.source,
+                        art.duplicate_of,
                         sig[0].astype("<u8").tobytes() if sig is not None else None,
                         sig[1] if sig is not None else None,
                         json.dumps(to_dict(art), ensure_ascii=False),
@@ -244,7 +255,8 @@ class Store:
     def signatures(self) -> Iterator[tuple[str, np.ndarray, int, str | None]]:
         """(id, MinHash signature, shingle count, duplicate_of) of every stored article."""
         rows = self.conn.execute(
-            "SELECT id, signature, shingles, duplicate_of FROM articles WHERE signature IS NOT NULL ORDER BY seq"
+            "SELECT id, signature, shingles, duplicate_of FROM articles"
+            " WHERE signature IS NOT NULL ORDER BY seq"
         )
         for aid, blob, n, dup in rows:
             yield aid, np.frombuffer(blob, dtype="<u8").astype(np.uint64), int(n or 1), dup
@@ -278,8 +290,15 @@ class Store:
             self.conn.execute(
                 "INSERT OR REPLACE INTO stories(id, title, first_date, last_date, n_articles, updated, data)"
                 " VALUES (?,?,?,?,?,?,?)",
-                (story.id, story.title, dates[0], dates[1], len(story.article_ids), now,
-                 json.dumps(to_dict(story), ensure_ascii=False)),
+                (
+                    story.id,
+                    story.title,
+                    dates[0],
+                    dates[1],
+                    len(story.article_ids),
+                    now,
+                    json.dumps(to_dict(story), ensure_ascii=False),
+                ),
             )
 
     def delete_story(self, story_id: str) -> None:

@@ -22,7 +22,9 @@ def prepare_safely(record: Record, options: Options) -> Article | IngestError:
     try:
         return prepare(record, options.ingest)
     except Exception as exc:  # noqa: BLE001 - reported, see docstring
-        return IngestError(record.source, f"could not process article {record.id!r}: {type(exc).__name__}: {exc}")
+        return IngestError(
+            record.source, f"could not process article {record.id!r}: {type(exc).__name__}: {exc}"
+        )
 
 
 class LocalEngine:

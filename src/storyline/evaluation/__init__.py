@@ -36,8 +36,7 @@ class EvalReport:
             "data": self.data,
             "n": self.n,
             "systems": {
-                name: {k: _round(v) for k, v in metrics.items()}
-                for name, metrics in self.systems.items()
+                name: {k: _round(v) for k, v in metrics.items()} for name, metrics in self.systems.items()
             },
         }
         obj.update(self.extra)
