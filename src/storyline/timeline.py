@@ -1,0 +1,493 @@
+"""Timeline: a dated list of developments, each entry citing every article that reports it.
+
+The method is date-wise timeline summarization (news-tls, Gholipour Ghalandari & Ifrim,
+ACL 2020), which beats clustering-first methods on the public benchmarks and needs no model:
+
+1. every sentence that mentions a calendar day (resolved against its article's ``published``
+   date by :mod:`storyline.timex`) names that day; each article also votes for its
+   publication day and the day before (news reports what happened yesterday);
+2. days are ranked by how many *articles* point at them, with references from later articles
+   weighing more (a day that later reports look back to is a day that mattered);
+3. a day's candidate sentences are those naming it and the lead sentences of the articles
+   published on it or the next day; the most central of them (TF-IDF centroid of the terms
+   both kinds share, refined on the sentences above the knee, as news-tls does) become the
+   entry;
+4. the entry cites the article it was taken from and every other article whose sentences about
+   that day state it too (``storyline.support.supports``).
+
+It never emits a day that no article text or publication date gives, and an article without a
+publication date contributes only absolute dates ("4 July 2021"), never "on Sunday".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from storyline.model import Article, TimelineEntry
+from storyline.text import content_words, split_sentences
+
+
+@dataclass
+class TimelineOptions:
+    """How long the timeline is and how days are chosen.
+
+    Constants marked "T17" were tuned on six Timeline17 topics (``bpoil_bbc``,
+    ``H1N1_guardian``, ``haiti_bbc``, ``LibyaWar_cnn``, ``SyrianCrisis_bbc``, ``MJ_bbc``; one
+    gold timeline each) by alignment-based ROUGE-1 F and date F1 of ``storyline eval
+    timeline``, one constant at a time, then checked on all 17 topics. ``max_dates`` and
+    ``sentences_per_date`` are what the caller wants (the evaluation takes them from the gold
+    timeline, as news-tls does); ``start``/``end`` restrict the days (the evaluation uses the
+    gold span, as news-tls does).
+    """
+
+    max_dates: int = 10
+    sentences_per_date: int = 1
+    # Only days inside this window (ISO dates, inclusive) are considered; None = open.
+    start: str | None = None
+    end: str | None = None
+    # Lead sentences of an article (news-tls ``clip_sents``) that stand for its publication
+    # day when they name no day themselves; news-tls uses 5.
+    lead_sentences: int = 5
+    # A lead sentence also stands for this many days before publication (news-tls pub_end=2
+    # means the publication day and the day before).
+    lead_days_before: int = 1
+    # Day score = articles mentioning the day + later_weight * articles mentioning it after
+    # it happened + published_weight * articles published that day. T17.
+    later_weight: float = 1.0
+    published_weight: float = 1.5
+    # ... plus this weight per article published the next day (reports of "yesterday"). T17.
+    next_day_weight: float = 1.5
+    # ... plus this weight per sentence naming the day (news-tls MentionCount). T17.
+    sentence_weight: float = 0.0
+    # A sentence with fewer content words is a dateline, caption or sidebar item ("Updated
+    # 05 Nov, 2024"): it neither votes nor becomes an entry. Checked on the seed sidebars.
+    min_content_words: int = 4
+    # Sentences longer than this (words) are run-ons of the tokenizer or lists; skipped as
+    # entries (they still vote). T17 gold sentences are 10-40 words.
+    max_words: int = 60
+    # Mentions of days further than this outside the span of publication dates are debris
+    # (teasers of other stories, "Updated" stamps of a sidebar) or far history.
+    max_days_after_last: int = 31
+    max_days_before_first: int = 3650
+    # Two chosen sentences of one day more similar than this (TF-IDF cosine) are redundant.
+    max_similarity: float = 0.5
+    # A candidate sentence of another article this similar to the entry is checked with
+    # ``supports`` for citation (a cheap pre-filter; supports decides).
+    cite_prefilter: float = 0.2
+    # Centroid of a day from the terms its naming and its lead sentences share. T17.
+    shared_centroid: bool = True
+    # Re-rank by the centroid of the sentences above the knee of the similarity curve
+    # (news-tls PM-Mean + CentroidOpt). T17.
+    knee_refine: bool = True
+    # An entry must use one of the story's this-many most widespread words (0 = no filter):
+    # a stand-in for news-tls' keyword filter, which keeps other news out. Off: 5/15/30 on
+    # the six T17 tuning topics gave ROUGE-1 F -.005/+.003/.000 and ROUGE-2 F lower.
+    topic_terms: int = 0
+    # ... only for pools at least this large: a knee of a handful of points is noise (on the
+    # seeds it picked a sidebar item over the day's lead).
+    knee_min_pool: int = 10
+    # Centrality of a lead sentence standing for the day before its publication is scaled by
+    # this: it may as well be about its own day (the seeds' Sunday crossing). T17.
+    previous_day_lead_factor: float = 0.9
+    # TF-IDF with 1 + log(tf): a word repeated in a long sentence does not dominate. T17.
+    sublinear_tf: bool = True
+    # Quoted speech is how a source reacts, not what happened: never an entry. T17.
+    skip_quotes: bool = False
+    # Photo captions, credits and questions (headlines glued to the text, "Why does n't
+    # Obama take charge ?") are not developments: never an entry. T17.
+    skip_captions: bool = True
+    timexes: Callable[[str, str | None], list[tuple[int, int, str, str]]] | None = field(
+        default=None, repr=False
+    )
+
+
+@dataclass
+class _Sent:
+    text: str
+    article: int
+    index: int
+    day: dt.date | None  # first day-precision date the sentence names (within bounds)
+    words: int
+
+
+def build_timeline(articles: list[Article], options: TimelineOptions | None = None
+                   ) -> list[TimelineEntry]:
+    """Date-wise timeline of one story: at most ``max_dates`` entries, one per day, sorted.
+
+    >>> a = Article(id="a", text="Rebels took the city of Misrata on Sunday after a long siege.",
+    ...             published="2011-05-16")
+    >>> [(e.date, e.sources) for e in build_timeline([a])]
+    [('2011-05-15', ['a'])]
+    """
+    opts = options or TimelineOptions()
+    sents, by_article = _date_sentences(articles, opts)
+    if not sents:
+        return []
+    candidates = _candidates(articles, sents, by_article, opts)
+    ranked = _rank_days(articles, sents, opts)
+    vectorizer = TfidfVectorizer(stop_words="english", lowercase=True, sublinear_tf=opts.sublinear_tf)
+    try:
+        vectorizer.fit([s.text for s in sents])
+    except ValueError:  # no content words at all
+        return []
+    topic = _topic_terms(articles, opts.topic_terms)
+    entries: list[TimelineEntry] = []
+    used: set[tuple[int, int]] = set()  # a sentence tells one day's story, not two
+    for day in ranked:
+        if len(entries) >= opts.max_dates:
+            break
+        pool = [sents[i] for i in candidates.get(day, [])]
+        pool = [s for s in pool if s.words <= opts.max_words
+                and not (opts.skip_quotes and _QUOTE.search(s.text))
+                and not (opts.skip_captions and _CAPTION.search(s.text))
+                and (s.article, s.index) not in used
+                and (not topic or not topic.isdisjoint(content_words(s.text)))]
+        if not pool:
+            continue
+        chosen, cited = _summarize(pool, day, vectorizer, articles, opts)
+        if not chosen:
+            continue
+        used.update((s.article, s.index) for s in chosen)
+        entries.append(
+            TimelineEntry(
+                date=day.isoformat(),
+                precision="day",
+                text=" ".join(s.text for s in chosen),
+                sources=cited,
+            )
+        )
+    entries.sort(key=lambda e: e.date)
+    return entries
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def _parse_day(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _timex_function(opts: TimelineOptions) -> Callable[[str, str | None], list[tuple[int, int, str, str]]]:
+    """(start, end, iso_day, precision) of every date in a text; storyline.timex when present."""
+    if opts.timexes is not None:
+        return opts.timexes
+    try:
+        from storyline import timex as _timex
+    except ImportError:  # the shared resolver is not installed: use the small stand-in
+        return _stand_in_timexes
+
+    def resolve(text: str, dct: str | None) -> list[tuple[int, int, str, str]]:
+        out = []
+        for t in _timex.find_timexes(text, dct):
+            if t.type not in ("DATE", "TIME"):
+                continue
+            cal = _timex.to_calendar(t.value)
+            if cal is None:
+                continue
+            out.append((t.start, t.end, cal[0], cal[1]))
+        return out
+
+    return resolve
+
+
+def _date_sentences(articles: list[Article], opts: TimelineOptions
+                    ) -> tuple[list[_Sent], list[list[int]]]:
+    """Every sentence of every article with the first day it names (if any, within bounds)."""
+    find = _timex_function(opts)
+    published = [d for d in (_parse_day(a.published) for a in articles) if d]
+    lo = _parse_day(opts.start)
+    hi = _parse_day(opts.end)
+    if published:
+        span_lo = min(published) - dt.timedelta(days=opts.max_days_before_first)
+        span_hi = max(published) + dt.timedelta(days=opts.max_days_after_last)
+        lo = max(lo, span_lo) if lo else span_lo
+        hi = min(hi, span_hi) if hi else span_hi
+    sents: list[_Sent] = []
+    by_article: list[list[int]] = []
+    for ai, art in enumerate(articles):
+        text = art.text or ""
+        dct = art.published if _parse_day(art.published) else None
+        pieces = split_sentences(text)
+        # Only sentences with a day-like word go to the tagger, joined by newlines: the
+        # tagger's cost grows with the text and most news sentences name no day. Offsets
+        # are mapped back through ``origin``.
+        tagged: list[str] = []
+        origin: list[tuple[int, int]] = []  # (offset in the joined text, sentence index)
+        pos = 0
+        for si, sent in enumerate(pieces):
+            if _DAY_TRIGGER.search(sent.text):
+                origin.append((pos, si))
+                tagged.append(sent.text)
+                pos += len(sent.text) + 1
+        days: dict[int, dt.date] = {}
+        if tagged:
+            starts = [o for o, _ in origin]
+            for start, _end, iso, prec in sorted(find("\n".join(tagged), dct)):
+                day = _parse_day(iso) if prec == "day" else None
+                if day is None or (lo is not None and day < lo) or (hi is not None and day > hi):
+                    continue
+                si = origin[bisect_right(starts, start) - 1][1]
+                days.setdefault(si, day)  # the first day a sentence names (news-tls)
+        own: list[int] = []
+        for si, sent in enumerate(pieces):
+            if _content_count(sent.text) < opts.min_content_words:
+                continue
+            own.append(len(sents))
+            sents.append(_Sent(sent.text, ai, si, days.get(si), len(sent.text.split())))
+        by_article.append(own)
+    return sents, by_article
+
+
+def _rank_days(articles: list[Article], sents: list[_Sent], opts: TimelineOptions
+               ) -> list[dt.date]:
+    """Days by score: distinct articles naming them (more if they look back), plus
+    publication counts; ties go to the earlier day so the order is deterministic."""
+    lo, hi = _parse_day(opts.start), _parse_day(opts.end)
+    mentions: dict[dt.date, set[int]] = defaultdict(set)
+    score: dict[dt.date, float] = defaultdict(float)
+    for s in sents:
+        if s.day is not None:
+            mentions[s.day].add(s.article)
+            score[s.day] += opts.sentence_weight
+    for day, arts in mentions.items():
+        later = sum(1 for a in arts if (p := _parse_day(articles[a].published)) and p > day)
+        score[day] += len(arts) + opts.later_weight * later
+    for art in articles:
+        p = _parse_day(art.published)
+        if p is not None:
+            score[p] += opts.published_weight
+            if opts.next_day_weight:
+                score[p - dt.timedelta(days=1)] += opts.next_day_weight
+    days = [d for d in score if (lo is None or d >= lo) and (hi is None or d <= hi)]
+    return sorted(days, key=lambda d: (-score[d], d))
+
+
+def _candidates(articles: list[Article], sents: list[_Sent], by_article: list[list[int]],
+                opts: TimelineOptions) -> dict[dt.date, list[int]]:
+    """Sentences that may describe each day: those naming it, and lead sentences (naming no
+    day) of articles published on it or the following days (news-tls PM collector)."""
+    out: dict[dt.date, list[int]] = defaultdict(list)
+    for ai, own in enumerate(by_article):
+        pub = _parse_day(articles[ai].published)
+        for rank, si in enumerate(own):
+            s = sents[si]
+            if s.day is not None:
+                out[s.day].append(si)
+            elif pub is not None and rank < opts.lead_sentences:
+                for back in range(opts.lead_days_before + 1):
+                    out[pub - dt.timedelta(days=back)].append(si)
+    return out
+
+
+def _topic_terms(articles: list[Article], n: int) -> frozenset[str]:
+    """The story's own words: the ``n`` content words most articles use (news-tls filters
+    entries by query keywords; these stand in for them)."""
+    if n <= 0:
+        return frozenset()
+    df: dict[str, int] = defaultdict(int)
+    for art in articles:
+        for w in set(content_words(art.text or "")):
+            if w.isalpha():
+                df[w] += 1
+    return frozenset(sorted(df, key=lambda w: (-df[w], w))[:n])
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def _summarize(pool: list[_Sent], day: dt.date, vectorizer: TfidfVectorizer,
+               articles: list[Article],
+               opts: TimelineOptions) -> tuple[list[_Sent], list[str]]:
+    """The most central sentences of a day's pool and the ids of the articles stating them."""
+    from storyline.support import supports
+
+    X = vectorizer.transform([s.text for s in pool])
+    centroid = _centroid(X, np.array([s.day is not None for s in pool]), opts)
+    norm = np.linalg.norm(centroid)
+    if norm == 0:
+        return [], []
+    centroid /= norm
+    scores = X @ centroid
+    if opts.knee_refine and len(pool) >= opts.knee_min_pool:
+        # news-tls: keep the sentences above the knee of the sorted similarities, then
+        # rank by the centroid of just those (the day's core, without its periphery).
+        keep = scores > _knee(np.sort(scores)[::-1])
+        if keep.sum() >= 1:
+            core = np.asarray(X[keep].sum(axis=0)).ravel()
+            if np.linalg.norm(core) > 0:
+                scores = np.where(keep, X @ (core / np.linalg.norm(core)), 0.0)
+    if opts.previous_day_lead_factor != 1.0:
+        # A lead sentence of the next day's article may be about that next day.
+        iso = day.isoformat()
+        later = np.array([s.day is None and articles[s.article].published != iso for s in pool])
+        scores = np.where(later, scores * opts.previous_day_lead_factor, scores)
+    order = np.argsort(-scores, kind="stable")
+    chosen: list[int] = []
+    for i in order:
+        if len(chosen) >= opts.sentences_per_date:
+            break
+        if scores[i] <= 0:
+            break
+        if any((X[i] @ X[j].T).toarray()[0, 0] > opts.max_similarity for j in chosen):
+            continue
+        chosen.append(int(i))
+    if not chosen:
+        return [], []
+    # Citation: the chosen sentences' own articles, and every other article whose sentences
+    # about this day state one of them.
+    cited: dict[int, None] = {}
+    for i in chosen:
+        cited[pool[i].article] = None
+    sims = (X[chosen] @ X.T).toarray().max(axis=0)
+    per_article: dict[int, list[int]] = defaultdict(list)
+    for j, s in enumerate(pool):
+        if s.article not in cited and sims[j] >= opts.cite_prefilter:
+            per_article[s.article].append(j)
+    for art, idx in per_article.items():
+        source = "\n".join(pool[j].text for j in idx)
+        if any(supports(pool[i].text, source) for i in chosen):
+            cited[art] = None
+    ids = sorted(articles[a].id for a in cited)
+    return [pool[i] for i in chosen], ids
+
+
+def _knee(values: np.ndarray) -> float:
+    """The value at the point of a decreasing curve farthest from the line joining its ends."""
+    n = len(values)
+    if n < 3 or values[0] == values[-1]:
+        return float(values[-1]) if n else 0.0
+    x = np.arange(n, dtype=float)
+    line = np.array([n - 1.0, values[-1] - values[0]])
+    line /= np.linalg.norm(line)
+    vec = np.stack([x, values - values[0]], axis=1)
+    dist = np.abs(vec[:, 0] * line[1] - vec[:, 1] * line[0])
+    return float(values[int(np.argmax(dist))])
+
+
+def _centroid(X, named: np.ndarray, opts: TimelineOptions) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """What is said about the day. With both kinds of candidates (sentences naming the day and
+    lead sentences of that day's articles), only terms both kinds use, each kind weighted
+    equally (news-tls PM-Mean): the lead sentences alone would drift to the day's other news,
+    the naming sentences alone to later retrospectives."""
+    total = np.asarray(X.sum(axis=0)).ravel()
+    if not opts.shared_centroid or named.all() or not named.any():
+        return total
+    ment = np.asarray(X[named].mean(axis=0)).ravel()
+    lead = np.asarray(X[~named].mean(axis=0)).ravel()
+    both = (ment > 0) & (lead > 0)
+    if not both.any():
+        return total
+    return np.where(both, ment + lead, 0.0)
+
+
+def _content_count(text: str) -> int:
+    """Content words that are not numbers, months or weekdays: "Updated 05 Nov, 2024" has one."""
+    return sum(1 for w in content_words(text) if w.isalpha() and w not in _MONTHS
+               and w[:3] not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+
+
+_CAPTION = re.compile(r"\bphoto|\bphotograph|\?|\bclick\b|\bpictured\b", re.IGNORECASE)
+_QUOTE = re.compile(r"``|''|[“”\"]")
+
+
+# Words without which a sentence cannot name a calendar day (a superset: the tagger decides).
+_DAY_TRIGGER = re.compile(
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\b"
+    r"|\b(?:yesterday|today|tonight|tomorrow|days?|week|weekend|morning|night|eve|christmas|easter)\b"
+    r"|\d{1,2}/\d{1,2}|\d{4}-\d\d",
+    re.IGNORECASE,
+)
+
+
+# --------------------------------------------------------------------------- stand-in
+
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+         ("december", "dec")]
+    )
+    for m in names
+}
+_MONTH_RE = r"(January|February|March|April|May|June|July|August|September|October|November|" \
+    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_STAND_IN = re.compile(
+    r"\b(?P<iso>\d{4}-\d{2}-\d{2})\b"
+    r"|\b" + _MONTH_RE.replace("(", "(?P<m1>", 1) + r"\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?\b"
+    r"(?:\s*,?\s*(?P<y1>\d{4})\b)?"
+    r"|\b(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH_RE.replace("(", "(?P<m2>", 1)
+    + r"(?:\s*,?\s*(?P<y2>\d{4})\b)?"
+    r"|\b(?P<mod>last|next|this)?\s*(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+    r"Sunday)\b"
+    r"|\b(?P<rel>yesterday|today|tonight|tomorrow|last night)\b",
+    re.IGNORECASE,
+)
+
+
+def _stand_in_timexes(text: str, dct: str | None) -> list[tuple[int, int, str, str]]:
+    """A small regex resolver, the trivial stand-in for ``storyline.timex`` (inject it with
+    ``TimelineOptions(timexes=_stand_in_timexes)``): explicit day-month dates (year from the
+    text or the nearest to the publication date), weekdays (the last such day up to
+    publication, ``next`` forward), yesterday/today/tomorrow. About 3x faster than
+    storyline.timex but worse on T17 (ROUGE-1 .108 vs .115, date F1 .545 vs .548)."""
+    ref = _parse_day(dct)
+    out: list[tuple[int, int, str, str]] = []
+    for m in _STAND_IN.finditer(text):
+        day: dt.date | None = None
+        try:
+            if m.group("iso"):
+                day = dt.date.fromisoformat(m.group("iso"))
+            elif m.group("m1") or m.group("m2"):
+                month = _MONTHS[(m.group("m1") or m.group("m2")).lower().rstrip(".")]
+                dom = int(m.group("d1") or m.group("d2"))
+                year_s = m.group("y1") or m.group("y2")
+                if (m.group("m1") or m.group("m2"))[0].islower():
+                    continue  # "may 5" is the verb; month names are capitalised
+                if year_s:
+                    day = dt.date(int(year_s), month, dom)
+                elif ref:
+                    options = []
+                    for y in (ref.year - 1, ref.year, ref.year + 1):
+                        try:
+                            options.append(dt.date(y, month, dom))
+                        except ValueError:
+                            pass
+                    day = min(options, key=lambda d: abs((d - ref).days)) if options else None
+            elif m.group("wd") and ref:
+                if m.group("wd")[0].islower():
+                    continue
+                target = _WEEKDAYS.index(m.group("wd").lower())
+                delta = (ref.weekday() - target) % 7
+                mod = (m.group("mod") or "").lower()
+                if mod == "next":
+                    day = ref + dt.timedelta(days=(target - ref.weekday()) % 7 or 7)
+                elif mod == "last" and delta == 0:
+                    day = ref - dt.timedelta(days=7)
+                else:
+                    day = ref - dt.timedelta(days=delta)
+            elif m.group("rel") and ref:
+                rel = m.group("rel").lower()
+                offset = {"yesterday": -1, "last night": -1, "tomorrow": 1}.get(rel, 0)
+                day = ref + dt.timedelta(days=offset)
+        except ValueError:
+            day = None
+        if day is not None:
+            out.append((m.start(), m.end(), day.isoformat(), "day"))
+    return out
