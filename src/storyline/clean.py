@@ -257,7 +257,9 @@ def _stoplists() -> dict[str, frozenset[str]]:
     try:
         import justext
 
-        return {n: frozenset(justext.get_stoplist(n)) for n in justext.get_stoplists()}
+        # Sorted: get_stoplists() is a frozenset whose order changes with PYTHONHASHSEED, and a
+        # tie between two languages must not be broken differently in another process.
+        return {n: frozenset(justext.get_stoplist(n)) for n in sorted(justext.get_stoplists())}
     except Exception:  # noqa: BLE001  # fall back to English only
         from storyline.text import STOP_WORDS
 

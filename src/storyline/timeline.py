@@ -101,6 +101,10 @@ class TimelineOptions:
     sublinear_tf: bool = True
     # Quoted speech is how a source reacts, not what happened: never an entry. T17.
     skip_quotes: bool = False
+    # A sentence with unbalanced quote marks is a piece of a longer quotation cut by the
+    # sentence splitter ("At least today the right thing was done,” said ..."): it reads
+    # out of context, so it is never an entry. Set by hand on the seeds.
+    skip_quote_fragments: bool = True
     # Photo captions, credits and questions (headlines glued to the text, "Why does n't
     # Obama take charge ?") are not developments: never an entry. T17.
     skip_captions: bool = True
@@ -147,6 +151,7 @@ def build_timeline(articles: list[Article], options: TimelineOptions | None = No
         pool = [sents[i] for i in candidates.get(day, [])]
         pool = [s for s in pool if s.words <= opts.max_words
                 and not (opts.skip_quotes and _QUOTE.search(s.text))
+                and not (opts.skip_quote_fragments and _quote_fragment(s.text))
                 and not (opts.skip_captions and _CAPTION.search(s.text))
                 and (s.article, s.index) not in used
                 and (not topic or not topic.isdisjoint(content_words(s.text)))]
@@ -401,6 +406,14 @@ def _content_count(text: str) -> int:
 
 _CAPTION = re.compile(r"\bphoto|\bphotograph|\?|\bclick\b|\bpictured\b", re.IGNORECASE)
 _QUOTE = re.compile(r"``|''|[“”\"]")
+
+
+def _quote_fragment(text: str) -> bool:
+    return (
+        text.count("“") != text.count("”")
+        or text.count('"') % 2 == 1
+        or text.count("``") != text.count("''")
+    )
 
 
 # Words without which a sentence cannot name a calendar day (a superset: the tagger decides).
