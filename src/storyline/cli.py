@@ -330,6 +330,48 @@ def serve(db: Path, host: str, port: int) -> None:
         _fail(exc)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Folder for articles.parquet/ and errors.jsonl.")
+@click.option("--scheduler", default=None, metavar="ADDR",
+              help="Dask scheduler address (tcp://host:port); without it a 2-worker LocalCluster starts.")
+def bulk(paths: tuple[Path, ...], out: Path, scheduler: str | None) -> None:
+    """Process a corpus too large for SQLite on a Dask cluster, writing Parquet.
+
+    Per-article stages (parse, clean, fingerprint, dates) run partitioned on the cluster;
+    near-duplicates are found by an LSH band shuffle; grouping runs in time-ordered blocks
+    (see docs/scale-out.md for what is approximate). Needs the 'dask' extra.
+
+    \b
+    Example:
+      storyline bulk crawl/*.jsonl.gz --out out/ --scheduler tcp://10.0.0.5:8786
+    """
+    try:
+        import distributed  # noqa: F401 - only checking that the extra is installed
+    except ImportError:
+        _fail(MissingExtraError("dask", "dask"))
+        return
+    from storyline.engines.dask import start_client
+    from storyline.scale import run_bulk
+
+    try:
+        client, cluster = start_client(scheduler)
+        try:
+            result = run_bulk(paths, out, client=client)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    except StorylineError as exc:
+        _fail(exc)
+        return
+    click.echo(
+        f"{result.articles} articles ({result.duplicates} duplicates), {result.errors} skipped, "
+        f"{result.stories} stories; wrote {result.output}"
+    )
+
+
 @main.command("eval")
 @click.argument("task", type=click.Choice(TASKS))
 @click.option(
