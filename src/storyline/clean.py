@@ -699,9 +699,11 @@ def extract_html(
     """
     options = options or CleanOptions()
     doc = None
-    try:
-        import trafilatura
+    # Imported outside the try: a broken install must fail loudly, never look like a page
+    # with no article (trafilatura needs lxml_html_clean since lxml 5.2).
+    import trafilatura
 
+    try:
         if isinstance(html, str) and html.strip():
             doc = trafilatura.bare_extraction(
                 html,
