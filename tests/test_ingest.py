@@ -150,3 +150,21 @@ def test_warc(tmp_path: Path) -> None:
 
 def test_decode_utf8_bom() -> None:
     assert decode(b"\xef\xbb\xbfhello") == "hello"
+
+
+def test_date_from_a_date_line_or_dateline_only() -> None:
+    top = prepare(
+        Record(
+            id="a", source="s", text="Dam holds\n\nMonday 10 March 2025 18.20 GMT\n\nThe dam held on Monday."
+        )
+    )
+    assert isinstance(top, Article) and top.published == "2025-03-10" and top.published_inferred
+    assert top.date_evidence == "Monday 10 March 2025 18.20 GMT"
+    wire = prepare(
+        Record(id="b", source="s", text="HOLLIN FORD, March 9, 2025 (Northwire) - Water broke through.")
+    )
+    assert isinstance(wire, Article) and wire.published == "2025-03-09"
+    inside = prepare(
+        Record(id="c", source="s", text="The dam was inspected on March 2, 2019 and again later.")
+    )
+    assert isinstance(inside, Article) and inside.published is None  # a date in a sentence is not the date

@@ -143,4 +143,32 @@ def read_lines(lines: list[str]) -> Meta:
     m = _DATELINE.match(first)
     if m:
         meta.dateline = m.group(1).strip().title()
+    if not meta.published:
+        for line in [ln for ln in stripped if ln][:4]:
+            iso = _date_line(line)
+            if iso:
+                meta.published, meta.date_evidence, meta.published_inferred = iso, line[:120], True
+                break
     return meta
+
+
+_DATE_LINE = re.compile(
+    r"^(?:(?:Published|Updated|Posted|Last updated|First published)\s*(?:on|at)?:?\s*)?"
+    r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
+    r"(?P<date>[A-Z][a-z]{2,8}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}"
+    r"|\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]{2,8},? \d{4}|\d{4}-\d{2}-\d{2})"
+    r"(?:[,\s]+(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?|[A-Z]{2,4})?)?\s*$",
+    re.IGNORECASE,
+)
+_DATELINE_DATE = re.compile(
+    r"^[A-Z][A-Za-z .'-]{1,40},?\s+(?P<date>[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4})"
+    r"\s*(?:\([^)]{1,30}\))?\s*[-—–:]"
+)
+
+
+def _date_line(line: str) -> str | None:
+    """A date standing alone near the top ("Monday 5 July 2021 10.00 BST", "Updated: July 6,
+    2021") or in a dateline ("KABUL, July 5, 2021 (Reuters) -") -> ISO, else None. Dates
+    written inside sentences are not publication dates and are never taken."""
+    m = _DATE_LINE.match(line) or _DATELINE_DATE.match(line)
+    return parse_date_text(m.group("date")) if m else None
