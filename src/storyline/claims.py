@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from storyline.model import Article
-from storyline.text import STOP_WORDS, split_sentences
+from storyline.text import NUMBER_WORDS, STOP_WORDS, split_sentences
 
 
 @dataclass
@@ -53,36 +53,8 @@ class Quantity:
 
 # --- number reading ----------------------------------------------------------------------
 
-_UNITS_WORDS = {
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-}
-_TENS_WORDS = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
+_UNITS_WORDS = {w: n for w, n in NUMBER_WORDS.items() if n < 20}
+_TENS_WORDS = {w: n for w, n in NUMBER_WORDS.items() if n >= 20}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 # Vague plurals: the magnitude they name; compare.py turns them into intervals.
 VAGUE = {

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from storyline.model import Article, Entity
-from storyline.text import STOP_WORDS
+from storyline.text import MONTH_ABBREVIATIONS, MONTHS, STOP_WORDS, WEEKDAYS
 
 
 @dataclass
@@ -149,39 +149,7 @@ _TITLES = {
     "sheikh",
     "representative",
 }
-_CALENDAR = {
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-}
+_CALENDAR = {*WEEKDAYS, *MONTHS, *MONTH_ABBREVIATIONS}
 _CONNECT = r"(?:of|for|the|al|bin|de|ul|el|la|van|von|e)"
 _NAME_TOKEN = r"[A-Z][\w’'.-]*[\w]|[A-Z]"
 _PHRASE = re.compile(

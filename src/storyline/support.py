@@ -21,7 +21,7 @@ from functools import lru_cache
 from nltk.stem.snowball import SnowballStemmer
 
 from storyline.model import Citation
-from storyline.text import content_words, split_sentences
+from storyline.text import MONTHS, NUMBER_WORDS, WEEKDAYS, content_words, split_sentences
 
 
 @dataclass
@@ -53,50 +53,9 @@ _STEMMER = SnowballStemmer("english")
 # A number: digits with optional thousands commas and decimals; a trailing unit or ordinal
 # suffix ("250bps", "6th") is simply not part of the match.
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:,\d{3})*(?:\.\d+)?")
-_NUMBER_WORDS = {
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
-# "one" is left out: it is a pronoun far more often than a count ("one side should ...").
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
+_NUMBER_WORDS = NUMBER_WORDS
+_WEEKDAYS = WEEKDAYS
+_MONTHS = MONTHS
 _MONTH_ABBR = {
     "jan": "january",
     "feb": "february",
