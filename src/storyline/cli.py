@@ -36,6 +36,23 @@ def main() -> None:
     """
 
 
+def _engine_options(func: Callable[..., None]) -> Callable[..., None]:
+    """--engine and --scheduler, shared by the commands that ingest."""
+    func = click.option(
+        "--scheduler",
+        default=None,
+        metavar="ADDR",
+        help="Dask scheduler address (tcp://host:port); without it --engine dask starts a LocalCluster.",
+    )(func)
+    return click.option(
+        "--engine",
+        type=click.Choice(["local", "dask"]),
+        default="local",
+        show_default=True,
+        help="Where per-article work runs: this process, or a Dask cluster (extra 'dask').",
+    )(func)
+
+
 @contextmanager
 def _progress() -> Iterator[Callable[[str, int, int | None], None]]:
     """A rich progress display on stderr, fed by the pipeline's progress callback."""
@@ -105,19 +122,7 @@ def _print_errors(errors) -> None:  # type: ignore[no-untyped-def]
 )
 @click.option("--sentences", type=click.IntRange(1, 50), default=None, help="Summary length in sentences.")
 @click.option("--words", type=click.IntRange(10, 5000), default=None, help="Summary length in words.")
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="Where per-article work runs: this process, or a Dask cluster (extra 'dask').",
-)
-@click.option(
-    "--scheduler",
-    default=None,
-    metavar="ADDR",
-    help="Dask scheduler address (tcp://host:port); without it --engine dask starts a LocalCluster.",
-)
+@_engine_options
 @click.option(
     "--llm",
     default=None,
@@ -189,19 +194,7 @@ def digest(
     show_default=True,
     help="Articles stored per transaction (what an interrupted run has to redo).",
 )
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="Where per-article work runs: this process, or a Dask cluster (extra 'dask').",
-)
-@click.option(
-    "--scheduler",
-    default=None,
-    metavar="ADDR",
-    help="Dask scheduler address (tcp://host:port); without it --engine dask starts a LocalCluster.",
-)
+@_engine_options
 def add(
     paths: tuple[Path, ...], db: Path, analyze: bool, batch_size: int, engine: str, scheduler: str | None
 ) -> None:
