@@ -65,6 +65,16 @@ def looks_like_headline(line: str, next_line: str | None) -> bool:
     return next_line is None or next_line.strip() == "" or len(next_line) > len(s)
 
 
+def parse_day(value: str | None) -> date | None:
+    """The day of an ISO date or timestamp ("2021-07-04", "2021-07-04T10:00"), else None."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
 def valid_date(iso: str) -> bool:
     """True for a real calendar date (2021-02-30 is not) that is not in the future."""
     try:

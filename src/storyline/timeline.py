@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from storyline.meta import parse_day
 from storyline.model import Article, TimelineEntry
 from storyline.text import content_words, split_sentences
 
@@ -176,13 +177,7 @@ def build_timeline(articles: list[Article], options: TimelineOptions | None = No
 # --------------------------------------------------------------------------- dates
 
 
-def _parse_day(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+_parse_day = parse_day
 
 
 def _timex_function(opts: TimelineOptions) -> Callable[[str, str | None], list[tuple[int, int, str, str]]]:

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 from rapidfuzz import fuzz
 
+from storyline.meta import parse_day
 from storyline.model import Article, Entity, Story
 from storyline.store import Store
 from storyline.text import content_words, split_sentences
@@ -52,13 +53,6 @@ def open_reader(db: Path) -> Store:
 # -- dates and coverage ----------------------------------------------------------------------
 
 
-def parse_day(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
 
 
 def format_date(value: str | None, precision: str = "day") -> str:
