@@ -98,7 +98,8 @@ def _run_line(result) -> str:  # type: ignore[no-untyped-def]
     extra = [f"{len(result.new)} new"]
     if result.renamed:
         extra.append(f"{len(result.renamed)} renamed for clashing ids")
-    return f"{line} ({', '.join(extra)}); {len(result.stories)} stories updated"
+    n = len(result.stories)
+    return f"{line} ({', '.join(extra)}); {n} {'story' if n == 1 else 'stories'} updated"
 
 
 def _print_errors(errors) -> None:  # type: ignore[no-untyped-def]
