@@ -11,8 +11,9 @@ import pytest
 
 CHROMIUM = os.environ.get("STORYLINE_CHROMIUM", "/usr/bin/chromium")
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} not found (apt-get install chromium) - browser tests skipped",
-                allow_module_level=True)
+    pytest.skip(
+        f"{CHROMIUM} not found (apt-get install chromium) - browser tests skipped", allow_module_level=True
+    )
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -20,30 +21,22 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 from storyline import pipeline  # noqa: E402 - after the skip guards
 from storyline.entities import EntityOptions  # noqa: E402
 from storyline.group import GroupOptions  # noqa: E402
-from storyline.model import Article  # noqa: E402
 from storyline.store import Store  # noqa: E402
 from storyline.text import split_sentences  # noqa: E402
 from storyline.web import background_server, create_app  # noqa: E402
+from test_web import IMG, SCRIPT, xss_article  # noqa: E402 - one hostile article for both files
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-SCRIPT = "<script>window.__xss=1;alert(1)</script>"
-IMG = '<img src=x onerror="window.__xss=1;alert(1)">'
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 # Same stories as the full models on the seeds, without ~20 s of model loading (see test_web).
-FAST = pipeline.Options(group=GroupOptions(embedder="tfidf-hash"),
-                        entities=EntityOptions(use_spacy=False))
-
-
-def xss_article() -> Article:
-    text = (
-        f"Residents of Port Tamsin said on Thursday that {SCRIPT} a ferry ran aground "
-        "near the pier.\n"
-        f"The harbour master said {IMG} that 40 passengers were taken ashore by lifeboat.\n"
-        "A ferry company spokesman called the <b>bold</b> & <i>italic</i> rumours false."
-    )
-    return Article(id="xss-probe", text=text, raw_text=text, published="2025-03-20",
-                   title=f"{SCRIPT}Ferry <b>aground</b>", outlet=f"{IMG}Tamsin Gazette",
-                   url="javascript:window.__xss=1")
+FAST = pipeline.Options(group=GroupOptions(embedder="tfidf-hash"), entities=EntityOptions(use_spacy=False))
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +58,7 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-def test_citation_chip_opens_the_cited_sentence(site: tuple[str, Path], seeds: Path,
-                                                browser) -> None:  # type: ignore[no-untyped-def]
+def test_citation_chip_opens_the_cited_sentence(site: tuple[str, Path], seeds: Path, browser) -> None:  # type: ignore[no-untyped-def]
     url, db = site
     seed_ids = {p.stem for p in seeds.iterdir()}
     with Store(db) as store:
@@ -113,7 +105,7 @@ def test_article_markup_never_executes(site: tuple[str, Path], browser) -> None:
     page.goto(url + "/articles/xss-probe")
     text = page.locator("main").inner_text()
     assert SCRIPT in text and IMG in text and "<b>bold</b> & <i>italic</i>" in text
-    assert page.locator("h1").inner_text() == f"{SCRIPT}Ferry <b>aground</b>"
+    assert page.locator("h1").inner_text() == f"{SCRIPT}Ferry <b>aground</b> at Port Tamsin"
     assert page.locator("a[href^='javascript:']").count() == 0
     assert dialogs == []
     page.close()

@@ -162,9 +162,7 @@ def digest(
     try:
         opts = _options(sentences, words, engine, scheduler, llm, model)
         with Store(db) as store, _progress() as tick:
-            result = pipeline.add(store, paths, opts, tick)
-            stories = pipeline.analyze(store, result.stories, opts, tick)
-            report = pipeline.build_digest(store, stories, result)
+            report, result = pipeline.digest(store, paths, opts, tick)
         written = write_reports(report, out)
     except StorylineError as exc:
         _fail(exc)
