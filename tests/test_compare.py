@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from storyline.claims import extract_quantities
-from storyline.compare import CompareOptions, compare, interval, label
+from storyline.compare import CompareOptions, anchor_days, compare, explain, interval, label
 from storyline.model import ClaimValue, Comparison
 from test_claims import load_seeds
 
@@ -38,10 +38,14 @@ def test_troops_crossing_compared_across_sources(seeds: Path):
     assert {"000", "002"} <= values["more than 1,000"]
     assert "about 2,500" not in values  # US troops withdrawing, another thing
     assert c.subject == "Afghan troops who crossed the border into Tajikistan"
-    # As the seed texts date themselves, 000 (Reuters) and 003 carry no date: 003's "more
-    # than 130" fits no other figure and cannot be placed in time, so the honest label is
-    # conflict, not changed_over_time.
-    assert c.label == "conflict"
+    # As the seed texts date themselves, 000 (Reuters) and 003 carry no date. 000's figures
+    # match dated ones; 003's "more than 130" matches none, and as the lowest count it can
+    # only be an earlier one (counts grow): the reason says so rather than hiding it.
+    assert c.label == "changed_over_time"
+    assert c.reason == (
+        "rose from more than 300 (2021-07-04) to 1,037 (2021-07-06); "
+        "more than 130 (undated) reads as an earlier count"
+    )
 
 
 def test_troops_changed_over_time_once_every_report_is_dated(seeds: Path):
@@ -63,6 +67,9 @@ def test_districts_six_vs_ten_conflict(seeds: Path):
         # Undated six vs 10 on 4 July; or, dated, a lower figure reported later: both are
         # sources disagreeing about the same districts (Badakhshan), not a count growing.
         assert c.label == "conflict", extra
+        # Undated, 000 is placed by the figures it shares with dated reports (1,037 on 6 July).
+        placed = "2021-07-05" if extra else "undated article, placed at 2021-07-06 by its other figures"
+        assert c.reason == f"six ({placed}) is lower than the earlier 10 (2021-07-04)"
         assert "Badakhshan" in c.subject
         assert not {"dozens of", "more than 50", "370"} & set(values)  # country-wide counts
 
@@ -122,6 +129,29 @@ def test_labels():
     )
     # Vague figures do not overturn precise ones.
     assert label([exact, _cv("hundreds of", 100, "hundreds of", "2021-07-05")]) == "agree"
+
+
+def test_undated_figures():
+    exact = _cv("1,037", 1037, None, "2021-07-05")
+    early = _cv("more than 300", 300, "more than", "2021-07-04")
+    undated_low = _cv("more than 130", 130, "more than", None)
+    # Nothing dated: two different figures cannot be ordered.
+    assert explain([undated_low, _cv("1,037", 1037, None, None)]) == (
+        "conflict",
+        "more than 130 (undated), 1,037 (undated) differ, and no source dates them",
+    )
+    assert label([undated_low, early, exact]) == "changed_over_time"
+    # Between two readings of the same day there is no room for it.
+    mid = _cv("more than 500", 500, "more than", None)
+    same_day = [_cv("more than 300", 300, "more than", "2021-07-05"), exact]
+    assert label([mid, *same_day]) == "conflict"
+    # An undated article's figure is placed by the article's other figures (anchors).
+    six = ClaimValue(value="six", number=6, qualifier=None, sentence="six", sources=["a"])
+    ten = _cv("10", 10, None, "2021-07-04")
+    assert label([six, ten]) == "changed_over_time"  # unplaced: read as an earlier count
+    assert label([six, ten], anchors={"a": "2021-07-06"}) == "conflict"
+    same = ClaimValue("1,037", 1037, None, "1,037", ["a"])
+    assert anchor_days([([exact, same], [None, None])], CompareOptions()) == {"a": "2021-07-05"}
 
 
 def test_empty_input():

@@ -41,6 +41,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
+
 from storyline.model import Removed
 from storyline.text import normalize_space
 
@@ -266,18 +268,36 @@ def _stoplists() -> dict[str, frozenset[str]]:
         return {"English": frozenset(STOP_WORDS)}
 
 
+@lru_cache(maxsize=1)
+def _stoplist_index() -> tuple[list[frozenset[str]], dict[str, np.ndarray]]:
+    """The stop lists, and for each stop word the indices of the lists holding it: a page's
+    coverage of all ~100 lists is then one pass over its distinct words instead of one pass
+    per list (it was 40% of cleaning time)."""
+    lists = list(_stoplists().values())
+    holders: dict[str, list[int]] = {}
+    for k, stop in enumerate(lists):
+        for word in stop:
+            holders.setdefault(word, []).append(k)
+    return lists, {w: np.asarray(ks, dtype=np.intp) for w, ks in holders.items()}
+
+
 def _page_stoplist(words: list[str], options: CleanOptions) -> frozenset[str] | None:
     """The stop list that covers the page's words best, None when none covers enough."""
     sample = words[:4000]
     if not sample:
         return None
-    counts = Counter(sample)
-    best, best_cov = None, 0.0
-    for stop in _stoplists().values():
-        cov = sum(c for w, c in counts.items() if w in stop) / len(sample)
-        if cov > best_cov:
-            best, best_cov = stop, cov
-    return best if best_cov >= options.min_language_coverage else None
+    lists, holders = _stoplist_index()
+    covered = np.zeros(len(lists), dtype=np.int64)
+    for w, c in Counter(sample).items():
+        ks = holders.get(w)
+        if ks is not None:
+            covered[ks] += c
+    # argmax takes the first of equal counts: the same tie-break (sorted list names) as
+    # comparing the lists one by one with ">".
+    best = int(np.argmax(covered))
+    if covered[best] == 0 or covered[best] / len(sample) < options.min_language_coverage:
+        return None
+    return lists[best]
 
 
 # --------------------------------------------------------------------------- lines

@@ -166,16 +166,21 @@ def compare(
     vectors = [_vector(q, fold, idf, opts.window) for q in qs]
     wheres = [_where(q, fold, opts.window) for q in qs]
     groups = _group(qs, vectors, wheres, opts)
-    out: list[Comparison] = []
+    found = []
     for members in groups:
         group = [qs[i] for i in members]
         if len({q.article_id for q in group}) < 2:
             continue
-        comparison = _comparison(group, fold, opts)
+        values, reps = _values(group)
         # One sentence copied by several outlets (a wire story) is one statement, not a
         # comparison; the report schema wants at least two values.
-        if len(comparison.values) >= 2:
-            out.append(comparison)
+        if len(values) >= 2:
+            found.append((group, values, reps))
+    anchors = anchor_days([(values, reps) for _, values, reps in found], opts)
+    out: list[Comparison] = []
+    for group, values, reps in found:
+        verdict, reason = explain(values, opts, reps, anchors)
+        out.append(Comparison(subject=_subject(group, fold), label=verdict, values=values, reason=reason))
     out.sort(key=lambda c: (-len({s for v in c.values for s in v.sources}), c.subject))
     return out
 
@@ -447,42 +452,115 @@ def label(
     values: list[ClaimValue],
     options: CompareOptions | None = None,
     reported: list[str | None] | None = None,
+    anchors: dict[str, str] | None = None,
 ) -> str:
-    """agree | changed_over_time | conflict for the values of one comparison.
+    """agree | changed_over_time | conflict for the values of one comparison (see ``explain``)."""
+    return explain(values, options, reported, anchors)[0]
+
+
+def explain(
+    values: list[ClaimValue],
+    options: CompareOptions | None = None,
+    reported: list[str | None] | None = None,
+    anchors: dict[str, str] | None = None,
+) -> tuple[str, str]:
+    """The label of one comparison and a one-line reason a reader can check.
 
     Values are split into readings (runs of mutually compatible figures). One reading: the
     sources agree. Several: each is placed in time by its dated values, keyed by (day the
     figure held, day it was reported), so that a later report of a larger figure for the same
     day ("more than 300" on Sunday night, "more than 1,000" on Sunday in Monday's paper) is an
-    update. If the readings follow one another strictly in time and rise, the figure
-    changed_over_time; a reading with no date, two readings at the same time, or a falling
-    figure is a conflict. Vague figures ("hundreds of") are listed but only decide the label
-    when no precise figure exists: "hundreds fled" beside "1,037 fled" is rounding.
+    update. A value of an undated article is placed at its ``anchors`` day when the article
+    gives other figures that dated articles also give (it was written when those were
+    known). If the placed readings follow one another strictly in time and rise, the figure
+    changed_over_time; two readings at the same time, or a falling figure, is a conflict. A
+    reading that cannot be placed at all is a conflict when nothing is dated, and otherwise
+    only when no place in the rising series fits it (counts in news grow, so an undated
+    lower figure reads as an earlier count; the reason says so). Vague figures ("hundreds
+    of") are listed but only decide the label when no precise figure exists: "hundreds fled"
+    beside "1,037 fled" is rounding.
     """
     opts = options or CompareOptions()
     reps = reported or [None] * len(values)
-    items = [(v, (v.date or "", r or "")) for v, r in zip(values, reps, strict=True)]
+    anchors = anchors or {}
+    items = []
+    for v, r in zip(values, reps, strict=True):
+        day = v.date or ""
+        if not day and not r:
+            day = max((anchors[s] for s in v.sources if s in anchors), default="")
+        items.append((v, (day, r or day)))
     precise = [it for it in items if (it[0].qualifier or "") not in _VAGUE_RANGE]
     readings = _readings(precise or items, opts)
     if len(readings) == 1:
-        return "agree"
-    spans = []
-    for r in readings:
-        keys = sorted(k for _, k in r if k[0])
-        if not keys:
-            return "conflict"  # a figure that fits no other and has no date cannot be placed
-        spans.append((keys[0], keys[-1]))
-    order = sorted(range(len(readings)), key=lambda i: spans[i])
-    for prev, nxt in zip(order, order[1:], strict=False):
-        if spans[prev][1] >= spans[nxt][0]:
-            return "conflict"  # incompatible figures for the same time
-        rising = interval(readings[nxt][0][0], opts)[0] > interval(readings[prev][0][0], opts)[1]
-        if not rising and not opts.allow_decrease:
-            return "conflict"
-    return "changed_over_time"
+        return "agree", f"every figure fits {_show(readings[0])}"
+    placed = [r for r in readings if any(k[0] for _, k in r)]
+    loose = [r for r in readings if not any(k[0] for _, k in r)]
+    if not placed:
+        return "conflict", f"{_join(readings)} differ, and no source dates them"
+    spans = {id(r): (min(k for _, k in r if k[0]), max(k for _, k in r if k[0])) for r in placed}
+    placed.sort(key=lambda r: spans[id(r)])
+    for prev, nxt in zip(placed, placed[1:], strict=False):
+        if spans[id(prev)][1] >= spans[id(nxt)][0]:
+            return "conflict", f"{_show(prev)} and {_show(nxt)} are given for the same time"
+        if not _rises(prev, nxt, opts) and not opts.allow_decrease:
+            return "conflict", f"{_show(nxt)} is lower than the earlier {_show(prev)}"
+    for r in loose:
+        pos = sum(1 for p in placed if _rises(p, r, opts))
+        before, after = placed[pos - 1] if pos else None, placed[pos] if pos < len(placed) else None
+        fits = (before is None or _rises(before, r, opts)) and (after is None or _rises(r, after, opts))
+        if not fits or (before and after and spans[id(before)][1][0] >= spans[id(after)][0][0]):
+            return "conflict", f"{_show(r)} has no date and fits nowhere between {_join(placed)}"
+    reason = f"rose from {_show(placed[0])} to {_show(placed[-1])}" if len(placed) > 1 else ""
+    for r in loose:
+        where = "an intermediate"
+        if _rises(r, placed[0], opts):
+            where = "an earlier"
+        elif _rises(placed[-1], r, opts):
+            where = "a later"
+        note = f"{_show(r)} reads as {where} count"
+        reason = f"{reason}; {note}" if reason else note
+    return "changed_over_time", reason
 
 
-def _comparison(group: list[Quantity], fold: dict[str, str], opts: CompareOptions) -> Comparison:
+def _rises(a: list[tuple[ClaimValue, _Key]], b: list[tuple[ClaimValue, _Key]], opts: CompareOptions) -> bool:
+    return interval(b[0][0], opts)[0] > interval(a[0][0], opts)[1]
+
+
+def _show(reading: list[tuple[ClaimValue, _Key]]) -> str:
+    """"1,037 (2021-07-06)": the most precise value of a reading, with the day it held."""
+    value, key = min(reading, key=lambda it: (it[0].qualifier is not None, not it[1][0], it[0].value))
+    if value.date:
+        return f"{value.value} ({value.date})"
+    if key[0]:
+        return f"{value.value} (undated article, placed at {key[0]} by its other figures)"
+    return f"{value.value} (undated)"
+
+
+def _join(readings: list[list[tuple[ClaimValue, _Key]]]) -> str:
+    return ", ".join(_show(r) for r in readings)
+
+
+def anchor_days(
+    comparisons: list[tuple[list[ClaimValue], list[str | None]]], opts: CompareOptions
+) -> dict[str, str]:
+    """The day each undated article is placed at: the latest day of the dated figures its own
+    figures match (seeds: the undated Reuters copy gives "1,037", dated 2021-07-06 by AFP)."""
+    anchors: dict[str, str] = {}
+    for values, reps in comparisons:
+        items = [(v, (v.date or "", r or "")) for v, r in zip(values, reps, strict=True)]
+        precise = [it for it in items if (it[0].qualifier or "") not in _VAGUE_RANGE]
+        for reading in _readings(precise, opts):
+            days = [k[0] for _, k in reading if k[0]]
+            if not days:
+                continue
+            for v, k in reading:
+                if not k[0] and not k[1]:
+                    for s in v.sources:
+                        anchors[s] = max(anchors.get(s, ""), max(days))
+    return anchors
+
+
+def _values(group: list[Quantity]) -> tuple[list[ClaimValue], list[str | None]]:
     # One ClaimValue per (value, sentence); the same sentence in two articles cites both.
     merged: dict[tuple[str, str], tuple[ClaimValue, str | None]] = {}
     for q in sorted(group, key=lambda q: (q.date or "9999", q.reported or "", q.article_id, q.start)):
@@ -503,9 +581,7 @@ def _comparison(group: list[Quantity], fold: dict[str, str], opts: CompareOption
             ),
             q.reported,
         )
-    values = [v for v, _ in merged.values()]
-    reported = [r for _, r in merged.values()]
-    return Comparison(subject=_subject(group, fold), label=label(values, opts, reported), values=values)
+    return [v for v, _ in merged.values()], [r for _, r in merged.values()]
 
 
 def _subject(group: list[Quantity], fold: dict[str, str]) -> str:

@@ -171,11 +171,15 @@ class _Form:
 
 
 def _vote(labels: Counter[str]) -> str:
-    """Majority label; NORP and guessed labels ("PLACE?") only count when nothing else does."""
+    """Majority label; NORP and guessed labels ("PLACE?") only count when nothing else does;
+    a context vote ("PLACE!", see ``_context_cue``) counts twice."""
     for keep in (lambda k: k != "NORP" and not k.endswith("?"), lambda k: k != "NORP", bool):
-        votes = Counter({k: n for k, n in labels.items() if keep(k)})
+        votes: Counter[str] = Counter()
+        for k, n in labels.items():
+            if keep(k):
+                votes[k.rstrip("!?")] += 2 * n if k.endswith("!") else n
         if votes:
-            return votes.most_common(1)[0][0].rstrip("?")
+            return votes.most_common(1)[0][0]
     return "ORG"
 
 
@@ -243,14 +247,67 @@ def _spacy_mentions(articles: list[Article], nlp, opts: EntityOptions) -> list[t
     out = []
     # spaCy refuses texts over nlp.max_length (1,000,000); a page that long is a dump anyway.
     texts = [(a.text or "")[: opts.max_chars] for a in articles]
-    for a, doc in zip(articles, nlp.pipe(texts, batch_size=opts.batch_size), strict=True):
+    for a, text, doc in zip(articles, texts, nlp.pipe(texts, batch_size=opts.batch_size), strict=True):
+        lists = _place_lists(text)
         for ent in doc.ents:
             label = _SPACY_LABELS.get(ent.label_)
-            if "\n" in ent.text:
+            if "\n" in ent.text or not label:
                 continue
-            if label:
-                out.append((a.id, ent.text, label))
+            cue = _context_cue(text, ent.start_char, ent.end_char, lists)
+            # The small model guesses unfamiliar names from their shape: "Sher Khan Bandar"
+            # and "Balkh" come out PERSON. Unambiguous context wins over that guess ("control
+            # of", "captured", "provinces of A, B and C"; a title before a person).
+            if cue and label in {"PERSON", "PLACE", "NORP"} | ({"ORG"} if cue == "PLACE" else set()):
+                label = cue + "!"  # "!": a context vote, worth two of the model's guesses
+            out.append((a.id, ent.text, label))
     return out
+
+
+# Context that only a place fits: "captured X", "control of X", "the town of X", "X port".
+_PLACE_BEFORE = re.compile(
+    r"\b(?:captured|seized|overran|recaptured|(?:captured|stationed|fighting) in|(?:control|fall|seizure"
+    r"|capture|outskirts|centre|center) of|(?:town|city|village|district|province"
+    r"|port|capital|region|border crossing|crossing) of|(?:fled|flee|fleeing|crossed) (?:to|into)"
+    r"|(?:arrived|based|born|located|headquartered) in)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_PLACE_AFTER = re.compile(
+    r"^\s+(?:port|province|district|border crossing|town|city|village|airport|river|valley)\b",
+    re.IGNORECASE,
+)
+_PERSON_BEFORE = re.compile(
+    r"\b(?:mr|mrs|ms|dr|president|prime minister|minister|general|gen|spokesman|spokeswoman"
+    r"|senator|governor|commander|envoy|colonel|col)\.?\s+$",
+    re.IGNORECASE,
+)
+_NAME = r"[A-Z][\w’'-]+(?:[ ][A-Z][\w’'-]+)*"
+# A list of names tied to a plural place noun: "the provinces of Faryab, Balkh, and Kunduz",
+# "Chahab, Yangi Qala and Darkad districts".
+_LIST_AFTER_NOUN = re.compile(
+    r"\b(?:provinces|districts|cities|towns|villages|countries|regions|states)\s+(?:of|in|including|such as"
+    r"|like|:)\s+((?:" + _NAME + r",?\s+)+(?:and|or)\s+" + _NAME + r")"
+)
+_LIST_BEFORE_NOUN = re.compile(
+    r"((?:" + _NAME + r",\s+)+" + _NAME + r",?\s+(?:and|or)\s+" + _NAME + r")\s+(?:provinces|districts|cities"
+    r"|towns|villages|countries|regions|in " + _NAME + r" (?:province|district|region))\b"
+)
+
+
+def _place_lists(text: str) -> list[tuple[int, int]]:
+    """Character spans of name lists that a plural place noun introduces or closes."""
+    return [m.span(1) for rx in (_LIST_AFTER_NOUN, _LIST_BEFORE_NOUN) for m in rx.finditer(text)]
+
+
+def _context_cue(text: str, start: int, end: int, lists: list[tuple[int, int]]) -> str | None:
+    """PLACE or PERSON when the words around a mention allow only that, else None."""
+    before = text[max(0, start - 40) : start]
+    if _PERSON_BEFORE.search(before):
+        return "PERSON"
+    if _PLACE_BEFORE.search(before) or _PLACE_AFTER.match(text[end : end + 20]):
+        return "PLACE"
+    if any(lo <= start and end <= hi for lo, hi in lists):
+        return "PLACE"
+    return None
 
 
 def _rule_mentions(articles: list[Article]) -> list[tuple[str, str, str]]:
@@ -271,6 +328,7 @@ def _rule_mentions(articles: list[Article]) -> list[tuple[str, str, str]]:
     lower = {w for a in articles for w in re.findall(r"\b[a-z][a-z’'-]+\b", a.text or "")}
     demonyms = {w for w in vocab if (w + "istan") in vocab or re.search(r"(?:ian|ese|ish|ican)$", w)}
     out = []
+    lists: dict[str, list[tuple[int, int]]] = {}
     for aid, text, start, end in found:
         phrase = text[start:end]
         tokens = phrase.split()
@@ -303,7 +361,13 @@ def _rule_mentions(articles: list[Article]) -> list[tuple[str, str, str]]:
             if _sentence_initial(text, start) and word not in inner:
                 continue
         name = " ".join(tokens)
-        out.append((aid, name, _rule_label(name, text, start, start + len(name))))
+        label = _rule_label(name, text, start, start + len(name))
+        if aid not in lists:
+            lists[aid] = _place_lists(text)
+        cue = _context_cue(text, start, start + len(name), lists[aid])
+        if cue and label != "ORG":  # an ORG word in the name ("Council") outweighs context
+            label = cue + "!"
+        out.append((aid, name, label))
     return out
 
 

@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass
@@ -117,6 +117,8 @@ class Comparison:
     subject: str
     label: str
     values: list[ClaimValue]
+    # Why the label: "rose from more than 300 (2021-07-04) to 1,037 (2021-07-06)".
+    reason: str | None = None
 
 
 @dataclass
@@ -171,6 +173,7 @@ def story_from_dict(data: dict[str, Any]) -> Story:
                 subject=c["subject"],
                 label=c["label"],
                 values=[ClaimValue(**v) for v in c["values"]],
+                reason=c.get("reason"),
             )
             for c in data.get("comparisons") or []
         ],

@@ -87,7 +87,8 @@ def to_markdown(digest: Digest) -> str:
                     f"{_md_cell(v.value)} {_cite(v.sources, index)}" + (f" ({v.date})" if v.date else "")
                     for v in comp.values
                 )
-                lines.append(f"| {_md_cell(comp.subject)} | {comp.label.replace('_', ' ')} | {vals} |")
+                verdict = comp.label.replace("_", " ") + (f": {_md_cell(comp.reason)}" if comp.reason else "")
+                lines.append(f"| {_md_cell(comp.subject)} | {verdict} | {vals} |")
             lines.append("")
         if story.events:
             lines += ["### Events", ""]
