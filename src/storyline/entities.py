@@ -78,6 +78,9 @@ _PLACE_WORDS = {
     "crossing",
     "square",
     "state",
+    "base",
+    "airbase",
+    "airport",
 }
 # Trailing words that do not change which place is meant ("Badakhshan province"); not
 # "city" ("Mexico City" is not Mexico).
@@ -326,7 +329,9 @@ def _rule_mentions(articles: list[Article]) -> list[tuple[str, str, str]]:
             inner.update(words[1:] if _sentence_initial(text, m.start()) else words)
     vocab = {w.lower() for w in inner}
     lower = {w for a in articles for w in re.findall(r"\b[a-z][a-z’'-]+\b", a.text or "")}
-    demonyms = {w for w in vocab if (w + "istan") in vocab or re.search(r"(?:ian|ese|ish|ican)$", w)}
+    demonyms = {
+        w for w in vocab if (w + "istan") in vocab or re.search(r"(?:ians?|ese|ish|icans?)$", w)
+    }
     out = []
     lists: dict[str, list[tuple[int, int]]] = {}
     for aid, text, start, end in found:
@@ -348,13 +353,15 @@ def _rule_mentions(articles: list[Article]) -> list[tuple[str, str, str]]:
         cut = max((k + 1 for k, t in enumerate(tokens[:-1]) if t.lower().strip(".") in _TITLES), default=0)
         while cut < len(tokens) - 1 and tokens[cut].lower() in demonyms:
             cut += 1
+        # "Russia's RIA" -> "RIA": the owner is a mention of its own.
+        cut = max(cut, max((k + 1 for k, t in enumerate(tokens[:-1]) if _POSSESSIVE.search(t)), default=0))
         if cut:
             start += len(" ".join(tokens[:cut])) + 1
             tokens = tokens[cut:]
         if not tokens:
             continue
         if len(tokens) == 1:
-            word = tokens[0].rstrip(".")
+            word = _POSSESSIVE.sub("", tokens[0].rstrip("."))
             low = word.lower()
             if low in STOP_WORDS or low in _CALENDAR or low in demonyms or len(word) < 2:
                 continue
@@ -371,6 +378,7 @@ def _rule_mentions(articles: list[Article]) -> list[tuple[str, str, str]]:
     return out
 
 
+_POSSESSIVE = re.compile(r"[’']s?$")
 _OPENING = re.compile(r"(?:^|[.!?:][\"'”’]?\s+|\n\s*|[“\"‘(]\s*|[•·]\s*)$")
 
 
