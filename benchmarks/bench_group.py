@@ -7,7 +7,10 @@ stream would be. Prints articles/s per size (wall clock and CPU time) and the ra
 article to the 1k run (about 1.0 means linear total cost).
 
     /work/venv/bin/python benchmarks/bench_group.py [--base 500] [--embedder auto]
-        [--sizes 1000,10000,50000] [--per-day 100] [--seed 0]
+        [--sizes 1000,10000,50000] [--per-day 100] [--seed 0] [--no-corrections]
+
+``--no-corrections`` turns off the split and merge checks (GroupOptions.split_entity_cos,
+merge_threshold) to show what they cost.
 """
 
 from __future__ import annotations
@@ -54,9 +57,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="1000,10000,50000")
     parser.add_argument("--per-day", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-corrections", action="store_true",
+                        help="no split/merge checks (to measure their cost)")
     args = parser.parse_args(argv)
 
     options = GroupOptions(embedder=args.embedder)
+    if args.no_corrections:
+        options = dataclasses.replace(options, split_entity_cos=0.0, merge_threshold=1.0)
     base, _, _, _ = load_articles(args.data, limit=args.base, seed=args.seed)
     t0 = time.perf_counter()
     feats = compute_features(base, options)

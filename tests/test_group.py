@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from storyline.errors import InputError
 from storyline.evaluation.data import read_jsonl
 from storyline.evaluation.group import (
     SINGLE_PASS_THRESHOLD,
@@ -72,9 +74,73 @@ def test_online_equals_one_shot_with_dates_closures_and_evictions(data_dir: Path
     grouper, online = Grouper(options), {}
     for part in (ordered[:200], ordered[200:400], ordered[400:]):
         online |= _by_article(grouper.add(part))
+        online |= _by_article(grouper.regrouped())  # earlier articles a split/merge moved
         grouper = Grouper(state=json.loads(json.dumps(grouper.state())))
     assert online == one_shot
     assert len({e for _, e in one_shot.values()}) > len({s for s, _ in one_shot.values()}) > 20
+
+
+def _egypt_libya(data_dir: Path) -> tuple[list[Article], list[str]]:
+    """CNN's Egypt protests and the first weeks of the Libya war (CNN and Reuters): the
+    first Libya report is a roundup that joins the Egypt story, and Libya then grows
+    inside it as one of its events until the split check gives it its own story."""
+    path = data_dir / "clustering" / "t17_stories.jsonl.gz"
+    articles, gold, _, _ = load_articles(path)
+    keep = [i for i, a in enumerate(articles)
+            if gold[i] in ("egypt", "libya") and "2011-01-20" <= (a.published or "") <= "2011-03-10"]
+    return [articles[i] for i in keep], [gold[i] for i in keep]
+
+
+def test_split_and_merge_are_online_and_keep_ids(data_dir: Path) -> None:
+    articles, gold = _egypt_libya(data_dir)
+    grouper = Grouper(FAST)
+    one_shot = _by_article(grouper.add(articles))
+    main = {g: Counter(one_shot[a.id][0] for a, gg in zip(articles, gold, strict=True) if gg == g)
+            .most_common(1)[0][0] for g in ("egypt", "libya")}
+    assert main["egypt"] != main["libya"]  # split apart (one story without the split step)
+    no_split = Grouper(dataclasses.replace(FAST, split_entity_cos=0.0))
+    merged = _by_article(no_split.add(articles))
+    assert merged[articles[gold.index("egypt")].id][0] == merged[articles[gold.index("libya")].id][0]
+    # Every merged id resolves to a story that exists.
+    live = {s.id for s in grouper.stories()}
+    assert all(grouper.resolve_story(old) in live for old in grouper.state()["alias"])
+    assert grouper.resolve_story("s-unknown") == "s-unknown"
+
+    ordered = sorted(articles, key=lambda a: (a.published or "", a.id))
+    online, moved, grouper = {}, 0, Grouper(FAST)
+    for start in range(0, len(ordered), 100):
+        online |= _by_article(grouper.add(ordered[start:start + 100]))
+        moved += len(grouper.regrouped())
+        online |= _by_article(grouper.regrouped())
+        grouper = Grouper(state=json.loads(json.dumps(grouper.state())))
+    assert moved > 0  # some earlier articles did move, and were reported
+    assert online == one_shot
+    # Event ids never change, and every event stays whole inside one story.
+    event_story = {}
+    for story in grouper.stories():
+        for event in story.events:
+            assert event_story.setdefault(event.id, story.id) == story.id
+
+
+def test_version_1_state_is_converted(data_dir: Path) -> None:
+    articles, _ = _ecb_slice(data_dir, 80)
+    grouper = Grouper(FAST)
+    grouper.add(articles[:40])
+    old = json.loads(json.dumps(grouper.state()))
+    old["version"] = 1
+    del old["alias"]
+    for key in ("stories", "events"):
+        for cluster in old[key]:
+            del cluster["n_members"], cluster["born"]
+    for key in ("split_sizes", "split_entity_cos", "split_min_rest", "merge_sizes",
+                "merge_threshold"):
+        del old["options"][key]
+    resumed = Grouper(state=old)
+    got = _by_article(resumed.add(articles[40:]))
+    assert got == _by_article(grouper.add(articles[40:]))
+    old["version"] = 0
+    with pytest.raises(InputError, match="state version"):
+        Grouper(state=old)
 
 
 def test_ids_are_stable_when_articles_are_added(data_dir: Path) -> None:
@@ -82,6 +148,7 @@ def test_ids_are_stable_when_articles_are_added(data_dir: Path) -> None:
     grouper = Grouper(FAST)
     first = _by_article(grouper.add(articles[:100]))
     grouper.add(articles[100:])
+    first |= _by_article(grouper.regrouped())  # moved by a split or merge, if any
     stories = grouper.stories()
     after = {aid: (s.id, e.id) for s in stories for e in s.events for aid in e.article_ids}
     for aid, ids in first.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -93,6 +94,44 @@ def test_near_duplicate_reports_are_all_cited() -> None:
     assert all(e.date != "2021-07-04" or "z" not in e.sources for e in timeline)
 
 
+def test_wire_datelines_are_cut_and_headlines_are_never_entries() -> None:
+    # The shape of a crawled wire report: headline line, then the crawler's timestamp glued
+    # to the dateline before the first sentence (text written for this test).
+    text = ("Gaddafi calls for inquiry into Libya unrest\n"
+            "TRIPOLI | Wed Mar 2 , 2011 7:26 am EST TRIPOLI -LRB- Reuters -RRB- - Libyan leader "
+            "Muammar Gaddafi called on Wednesday for a United Nations inquiry into the unrest .\n"
+            "Rebels held the eastern town of Brega on Wednesday after a day of fighting .")
+    arts = [Article(id="r", text=text, published="2011-03-02")]
+    [entry] = build_timeline(arts, TimelineOptions(max_dates=3, sentences_per_date=2))
+    assert entry.date == "2011-03-02" and entry.sources == ["r"]
+    assert "Brega" in entry.text  # the other sentence of the day
+    assert entry.text.startswith("Libyan leader Muammar Gaddafi called on Wednesday") or \
+        entry.text.endswith(". Libyan leader Muammar Gaddafi called on Wednesday for a United "
+                            "Nations inquiry into the unrest .")
+    assert "Reuters" not in entry.text and "inquiry into Libya unrest" not in entry.text
+    # With the cut off the dateline stays as it was (the option is what does it).
+    [raw] = build_timeline(arts, TimelineOptions(max_dates=3, sentences_per_date=2,
+                                                 strip_datelines=False))
+    assert "-LRB- Reuters -RRB-" in raw.text
+
+
+def test_second_sentence_is_chosen_for_the_entry_not_on_its_own() -> None:
+    from scipy import sparse
+
+    from storyline.timeline import _select
+
+    # Terms e1..e4; the day's centroid is e1 + e2. Row 1 restates row 0 (high score on its
+    # own), row 2 covers the centroid's other half.
+    rows = np.array([[1.0, 0, 0, 0], [0.9, 0, 0.436, 0], [0, 0.6, 0, 0.8]])
+    X = sparse.csr_matrix(rows / np.linalg.norm(rows, axis=1, keepdims=True))
+    centroid = np.array([1.0, 1.0, 0, 0]) / np.sqrt(2)
+    scores = np.asarray(X @ centroid).ravel()
+    opts = TimelineOptions(sentences_per_date=2, max_similarity=0.95)
+    assert _select(X, scores, centroid, opts) == [0, 2]
+    opts.summary_opt = False
+    assert _select(X, scores, centroid, opts) == [0, 1]
+
+
 _EVENTS = [
     "Rebels seized the oil terminal at Brega",
     "The government announced a ceasefire in the western mountains",
@@ -130,7 +169,8 @@ def test_timeline_is_sorted_and_cited(articles: list[Article], max_dates: int, k
 
 # Gate: H1N1_guardian (75 articles, 1 gold timeline of 12 dates), the smallest T17 topic.
 # Measured with the default TimelineOptions, storyline.timex dates and tilse's Python ROUGE:
-# ar1_f .173, ar2_f .058, date_f1 .750; the floors leave a margin for harmless changes
+# ar1_f .185, ar2_f .063, date_f1 .750 (.173/.058/.750 before CentroidOpt, lead_sentences=6
+# and the dateline/headline filters); the floors leave a margin for harmless changes
 # (lowering one is a visible decision).
 FLOORS = {"ar1_f": 0.15, "ar2_f": 0.045, "date_f1": 0.65}
 

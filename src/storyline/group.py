@@ -15,32 +15,48 @@ when the combined similarity clears a threshold, else it opens a new cluster. Fa
   decays linearly with the gap inside the window.
 
 Stories are coarse clusters (loose threshold, long window); events are finer clusters
-inside one story (tight threshold, short window). Articles are processed in publication
-order (undated last, then by id), so adding the same articles in one call or in several
-calls whose union is in that order gives the same grouping. Ids come from the first
-article of a cluster and never change. Cost per article is bounded by ``max_active``
-clusters, so the total cost grows linearly with the number of articles.
+inside one story (tight threshold, short window). Two corrections run inside the loop, at
+fixed cluster sizes (so they cost little and happen at the same article whatever the
+batches): an event whose names differ from the rest of its story becomes a story of its
+own (a neighbouring story had grown inside it), and two open stories whose centroids
+have grown alike merge into the older one. Either moves articles grouped earlier: those
+are listed by ``Grouper.regrouped()``, and a merged story id resolves through
+``Grouper.resolve_story``.
+
+Articles are processed in publication order (undated last, then by id), so adding the
+same articles in one call or in several calls whose union is in that order gives the same
+grouping. Ids come from the first article of a cluster (a split-off story: of its event)
+and never change. Cost per article is bounded by ``max_active`` clusters, so the total
+cost grows linearly with the number of articles.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
-import re
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from storyline.embed import Embedder, get_embedder
 from storyline.errors import InputError
+from storyline.group_features import (
+    Features,
+    compute_features,
+    headline,
+    lead_text,
+)
+from storyline.group_pool import _ordinal, _Pool, _short_hash, _Vecs
 from storyline.model import Article, Event, Story
-from storyline.text import STOP_WORDS, split_sentences
 
-STATE_VERSION = 1
+__all__ = [
+    "Assignment", "Features", "GroupOptions", "Grouper", "LevelOptions", "STATE_VERSION",
+    "compute_features", "group_articles", "headline", "lead_text",
+]
+
+# 2: clusters count their centroid members (n_members) and merged story ids are kept
+# (alias); a version-1 state is converted on load (see ``_upgrade_state``).
+STATE_VERSION = 2
 
 
 @dataclass
@@ -64,7 +80,9 @@ class GroupOptions:
     6 topics) together with ECB+ story labels (496 documents, no dates); event level on
     ECB+ event labels. The rest of T17 (cnn, guardian, foxnews, washingtonpost: 2,252
     articles) and GoogleNews-T were held out. The same options are used with the
-    ``tfidf-hash`` embedder (ECB+ event F1 .869 with it, .868 with MiniLM).
+    ``tfidf-hash`` embedder (ECB+ event F1 .869 with it, .868 with MiniLM). The T17-dev
+    figures below come from grouping the dev outlets alone
+    (``storyline.evaluation.group.evaluate(..., outlets=DEV_OUTLETS)``).
     """
 
     # "auto" = MiniLM when installed, else hashed TF (see storyline.embed).
@@ -95,6 +113,31 @@ class GroupOptions:
     # its latest developments stay sharp. Off / on: T17-dev story F1 .868 / .872, ECB+
     # event .866 / .868, ECB+ story .879 / .862 (a small gain on the two tuning targets).
     events_first: bool = True
+    # Split: when an event reaches one of ``split_sizes`` articles and the entity cosine
+    # between it and the rest of its story (at least ``split_min_rest`` articles) is under
+    # ``split_entity_cos``, the event becomes a story of its own. It undoes the snowball in
+    # which a roundup ("protests in Benghazi, Yemen, Egypt") joins a neighbouring story
+    # and the next story grows inside it as one of its events. Names, not words, tell the
+    # two apart: events of one story share the story's names. One check per event (bounded
+    # cost). Grid on T17-dev and ECB+ story labels (sizes 5/10/15/20/30, cosine .20-.45,
+    # rest 0/10/20/30): size 10, rest 20, cosine .25-.45 give T17-dev .872 (unchanged: no
+    # dev story has such an event) and ECB+ story .892 (was .862); cosine .20: ECB+ .868;
+    # size 5: T17-dev .854 (young events of one story split off); rest 30: ECB+ .877.
+    # .35 is the middle of the plateau. 0 turns splitting off.
+    split_sizes: tuple[int, ...] = (10,)
+    split_entity_cos: float = 0.35
+    split_min_rest: int = 20
+    # Merge: when a story reaches one of ``merge_sizes`` articles (doubling, so at most
+    # ~8 checks per story: bounded cost) its centroid is scored against the other open
+    # stories with the story weights (no time decay); at ``merge_threshold`` or more the
+    # younger story joins the older, whose id survives (``resolve_story`` maps the old
+    # id). Grid on T17-dev and ECB+ story (threshold .25-.60, and off): .40 and above
+    # leave both unchanged (T17-dev .872, ECB+ story .892), .35 merges Syria into Libya
+    # (T17-dev .809), .30 gives ECB+ .902 but T17-dev .823. The dev part has no pair of
+    # parallel threads of one story above .40, so the step has no dev gain; .45 is the
+    # lowest safe value plus a margin. 1.0 turns merging off.
+    merge_sizes: tuple[int, ...] = (10, 20, 40, 80, 160, 320, 640, 1280)
+    merge_threshold: float = 0.45
     # Story level. Grid search (weights in steps of .1, threshold .08-.30, window 30/60/120
     # days, time weight 0-.1) maximising BCubed F1 on T17-dev (story labels), checking ECB+
     # story F1 as a second criterion. Weights .4/.4/.2 at threshold .12 give T17-dev .872
@@ -119,355 +162,6 @@ class Assignment:
     event_id: str
 
 
-@dataclass
-class Features:
-    """Per-article vectors computed in batch before the online loop (the slow part)."""
-
-    tok: list[tuple[np.ndarray, np.ndarray]]  # (hashed term ids, sublinear tf) per article
-    ent: list[tuple[np.ndarray, np.ndarray]]
-    emb: np.ndarray  # L2-normalised rows
-    embedder: str
-    titles: list[str]  # representative headline candidates (see ``headline``)
-
-
-# --------------------------------------------------------------------------- text features
-
-_PTB = [
-    (re.compile(r"-LRB-|-LSB-|-LCB-"), "("),
-    (re.compile(r"-RRB-|-RSB-|-RCB-"), ")"),
-    (re.compile(r"``|''"), '"'),
-    (re.compile(r" (?=[,.;:!?)'](?:\s|$))"), ""),
-    (re.compile(r" n't\b"), "n't"),
-    (re.compile(r" (?='s\b)"), ""),
-]
-_ENTITY = re.compile(
-    r"(?<![\w'’])((?:[A-Z][\w'’&.-]*|[A-Z]{2,})"
-    r"(?:\s+(?:(?:of|de|du|al|el|bin|van|von|the|and|for)\s+)?(?:[A-Z][\w'’&.-]*))*)"
-)
-_TRAILING = re.compile(r"['’]s$|[.'’-]+$")
-
-
-def _detokenize(text: str) -> str:
-    """Undo Penn-Treebank tokenization (T17 texts) so words and names read normally."""
-    for pattern, repl in _PTB:
-        text = pattern.sub(repl, text)
-    return text
-
-
-def _entities(text: str) -> list[str]:
-    """Capitalised phrases as lower-cased entity keys ("Afghan President Ashraf Ghani").
-
-    A capitalised stop word is dropped (sentence starts like "The"), as is one leading stop
-    word of a phrase ("The Taliban" -> "taliban").
-    """
-    out: list[str] = []
-    for match in _ENTITY.finditer(text):
-        words = match.group(1).split()
-        while words and words[0].lower() in STOP_WORDS:
-            words = words[1:]
-        while words and words[-1].lower() in STOP_WORDS:
-            words = words[:-1]
-        if not words:
-            continue
-        key = _TRAILING.sub("", " ".join(words).lower())
-        if len(key) > 1:
-            out.append(key)
-    return out
-
-
-def headline(article: Article) -> str:
-    """The article's title, else its first sentence (shortened to 200 characters)."""
-    if article.title and article.title.strip():
-        return article.title.strip()
-    sentences = split_sentences(_detokenize((article.text or "")[:1000]))
-    first = sentences[0].text if sentences else ""
-    return first if len(first) <= 200 else first[:197].rsplit(" ", 1)[0] + "..."
-
-
-def lead_text(article: Article, sentences: int) -> str:
-    """Title plus the first sentences of the body: what the sentence model embeds."""
-    body = _detokenize(article.text or "")
-    parts = [s.text for s in split_sentences(body[:3000])[:sentences]]
-    title = (article.title or "").strip()
-    if title and not body.startswith(title):
-        parts.insert(0, title)
-    return " ".join(parts)
-
-
-def _hash_rows(vectorizer: Any, docs: list[Any]) -> list[tuple[np.ndarray, np.ndarray]]:
-    matrix = vectorizer.transform(docs).tocsr()
-    matrix.sort_indices()
-    rows = []
-    for i in range(matrix.shape[0]):
-        lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
-        idx = matrix.indices[lo:hi].astype(np.int64)
-        tf = (1.0 + np.log(matrix.data[lo:hi])).astype(np.float32)
-        rows.append((idx, tf))
-    return rows
-
-
-def compute_features(
-    articles: list[Article], options: GroupOptions, embedder: Embedder | None = None
-) -> Features:
-    """Words, entities and embeddings of each article, each from that article alone."""
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    emb_model = embedder or get_embedder(options.embedder)
-    if not articles:
-        return Features([], [], np.zeros((0, 1), dtype=np.float32), emb_model.name, [])
-    texts = []
-    for a in articles:
-        body = _detokenize((a.text or "")[: options.body_chars * 2])[: options.body_chars]
-        title = (a.title or "").strip()
-        texts.append(title + "\n" + body if title and not body.startswith(title) else body)
-    words = HashingVectorizer(
-        n_features=options.token_dim, alternate_sign=False, norm=None,
-        stop_words=sorted(STOP_WORDS), token_pattern=r"(?u)\b[^\W\d_][\w'-]*\w\b",
-    )
-    ents = HashingVectorizer(
-        n_features=options.entity_dim, alternate_sign=False, norm=None,
-        analyzer=lambda keys: keys,
-    )
-    emb = emb_model.encode([lead_text(a, options.lead_sentences) for a in articles])
-    return Features(
-        tok=_hash_rows(words, texts),
-        ent=_hash_rows(ents, [_entities(t) for t in texts]),
-        emb=np.asarray(emb, dtype=np.float32),
-        embedder=emb_model.name,
-        titles=[headline(a) for a in articles],
-    )
-
-
-# ------------------------------------------------------------------------- cluster pools
-
-
-def _short_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
-
-
-def _ordinal(published: str | None) -> float:
-    if not published:
-        return math.nan
-    try:
-        return float(date.fromisoformat(published[:10]).toordinal())
-    except ValueError:
-        return math.nan
-
-
-class _Pool:
-    """Centroids of the open clusters of one level, packed in numpy slots ``0..k-1``.
-
-    Word and entity centroids are stored term-major (``dim x slots``) so that the values
-    an article needs are the rows of its terms: the cost per article is (terms of the
-    article) x (open clusters), independent of the vocabulary. Closing a cluster moves the
-    last slot into the hole, so open clusters stay packed at the front.
-    """
-
-    def __init__(self, tok_dim: int, ent_dim: int, emb_dim: int, max_active: int) -> None:
-        self.max_active = max_active
-        self.cap = 0
-        self.tok = np.zeros((tok_dim, 0), dtype=np.float32)
-        self.ent = np.zeros((ent_dim, 0), dtype=np.float32)
-        self.emb = np.zeros((0, emb_dim), dtype=np.float32)
-        self.n_tok = np.zeros(0)  # squared norms of the centroid sums
-        self.n_ent = np.zeros(0)
-        self.n_emb = np.zeros(0)
-        self.last = np.zeros(0)  # last publication ordinal (nan: undated)
-        self.seen = np.zeros(0, dtype=np.int64)  # processing step of the last update
-        self.owner: list[str] = []  # cluster id of each open slot
-        self.parent: list[str | None] = []  # story id of an event slot
-        self.slot_of: dict[str, int] = {}
-        self.children: dict[str, set[str]] = {}  # story id -> its open event ids
-        self.closed: list[str] = []
-        # Term rows each slot has touched, so that closing or moving a cluster costs its
-        # own vocabulary, not a full strided column of the hashed space.
-        self.touched_tok: list[list[np.ndarray]] = []
-        self.touched_ent: list[list[np.ndarray]] = []
-
-    def __len__(self) -> int:
-        return len(self.owner)
-
-    def _grow(self, new: int) -> None:
-        def widen(arr: np.ndarray, axis: int, fill: float = 0.0) -> np.ndarray:
-            shape = list(arr.shape)
-            shape[axis] = new
-            out = np.full(shape, fill, dtype=arr.dtype)
-            index = [slice(None)] * arr.ndim
-            index[axis] = slice(0, arr.shape[axis])
-            out[tuple(index)] = arr
-            return out
-
-        self.tok, self.ent = widen(self.tok, 1), widen(self.ent, 1)
-        self.emb = widen(self.emb, 0)
-        self.n_tok, self.n_ent, self.n_emb = (widen(a, 0) for a in
-                                              (self.n_tok, self.n_ent, self.n_emb))
-        self.last = widen(self.last, 0, np.nan)
-        self.seen = widen(self.seen, 0, -1)
-        self.cap = new
-
-    def new_slot(self, cluster_id: str, parent: str | None) -> int:
-        if len(self) >= self.max_active:  # evict the least recently updated: closed for good
-            self.close(int(np.argmin(self.seen[: len(self)])))
-        if len(self) >= self.cap:
-            self._grow(min(self.max_active, max(32, 2 * self.cap)))
-        slot = len(self)
-        self.owner.append(cluster_id)
-        self.parent.append(parent)
-        self.touched_tok.append([])
-        self.touched_ent.append([])
-        self.slot_of[cluster_id] = slot
-        if parent is not None:
-            self.children.setdefault(parent, set()).add(cluster_id)
-        return slot
-
-    def close(self, slot: int) -> None:
-        last = len(self) - 1
-        cid, parent = self.owner[slot], self.parent[slot]
-        del self.slot_of[cid]
-        if parent is not None:
-            kids = self.children[parent]
-            kids.discard(cid)
-            if not kids:
-                del self.children[parent]
-        for arr, touched in ((self.tok, self.touched_tok), (self.ent, self.touched_ent)):
-            rows = _rows(touched[slot])
-            arr[rows, slot] = 0.0
-            if slot != last:
-                rows = _rows(touched[last])
-                arr[rows, slot] = arr[rows, last]
-                arr[rows, last] = 0.0
-            touched[slot] = touched[last]
-            touched.pop()
-        if slot != last:  # move the last open cluster into the hole
-            for vec in (self.emb, self.n_tok, self.n_ent, self.n_emb, self.last, self.seen):
-                vec[slot] = vec[last]
-            self.owner[slot], self.parent[slot] = self.owner[last], self.parent[last]
-            self.slot_of[self.owner[slot]] = slot
-        self.emb[last] = 0.0
-        self.n_tok[last] = self.n_ent[last] = self.n_emb[last] = 0.0
-        self.last[last] = np.nan
-        self.seen[last] = -1
-        self.owner.pop()
-        self.parent.pop()
-        self.closed.append(cid)
-
-    def drain_closed(self) -> list[str]:
-        """Ids closed since the last call (the grouper closes a closed story's events)."""
-        out, self.closed = self.closed, []
-        return out
-
-    def close_expired(self, day: float, window: float) -> None:
-        """Close clusters whose last article is more than ``window`` days before ``day``."""
-        if math.isnan(day) or not self.owner:
-            return
-        old = np.nonzero(self.last[: len(self)] < day - window)[0]  # nan: undated stay open
-        for slot in old[::-1]:  # from the end, so moved slots were checked already
-            self.close(int(slot))
-
-    def scores(
-        self, x: _Vecs, lv: LevelOptions, day: float, slots: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Combined similarity of ``x`` to the clusters in ``slots`` (all open when None)."""
-        k = len(self)
-        if slots is None:
-            slots = np.arange(k)
-            cols: Any = slice(0, k)
-        else:
-            cols = slots
-        if slots.size == 0:
-            empty = np.zeros(0)
-            return slots, empty, (empty, empty, empty)
-        total = 0.0
-        score = np.zeros(slots.size)
-        d_tok = d_ent = d_emb = np.zeros(slots.size)
-        if x.tok_idx.size and lv.w_tok:
-            block = (self.tok[x.tok_idx, :k] if isinstance(cols, slice)
-                     else self.tok[np.ix_(x.tok_idx, cols)])
-            d_tok = (x.tok_val @ block).astype(np.float64)
-            score += lv.w_tok * d_tok / np.sqrt(np.maximum(self.n_tok[cols], 1e-12))
-            total += lv.w_tok
-        if x.ent_idx.size and lv.w_ent:
-            block = (self.ent[x.ent_idx, :k] if isinstance(cols, slice)
-                     else self.ent[np.ix_(x.ent_idx, cols)])
-            d_ent = (x.ent_val @ block).astype(np.float64)
-            score += lv.w_ent * d_ent / np.sqrt(np.maximum(self.n_ent[cols], 1e-12))
-            total += lv.w_ent
-        if lv.w_emb and x.emb_ok:
-            d_emb = (self.emb[cols] @ x.emb).astype(np.float64)
-            score += lv.w_emb * d_emb / np.sqrt(np.maximum(self.n_emb[cols], 1e-12))
-            total += lv.w_emb
-        if total:
-            score /= total  # renormalise over the families this article has
-        if not math.isnan(day) and lv.time_weight:
-            gap = day - self.last[cols]
-            gap[np.isnan(gap)] = 0.0
-            score -= lv.time_weight * np.clip(gap / lv.window_days, 0.0, 1.0)
-        return slots, score, (d_tok, d_ent, d_emb)
-
-    def update(self, slot: int, x: _Vecs, dots: tuple[float, float, float], day: float,
-               step: int) -> None:
-        """Add ``x`` to the centroid sum; squared norms follow |c+x|^2 = |c|^2 + 2c.x + |x|^2."""
-        if x.tok_idx.size:
-            self.tok[x.tok_idx, slot] += x.tok_val
-            self.touched_tok[slot].append(x.tok_idx)
-            self.n_tok[slot] += 2.0 * dots[0] + 1.0
-        if x.ent_idx.size:
-            self.ent[x.ent_idx, slot] += x.ent_val
-            self.touched_ent[slot].append(x.ent_idx)
-            self.n_ent[slot] += 2.0 * dots[1] + 1.0
-        if x.emb_ok:
-            self.emb[slot] += x.emb
-            self.n_emb[slot] += 2.0 * dots[2] + 1.0
-        if not math.isnan(day):
-            last = self.last[slot]
-            self.last[slot] = day if math.isnan(last) else max(last, day)
-        self.seen[slot] = step
-
-    def to_state(self) -> dict[str, Any]:
-        slots = []
-        for s, cid in enumerate(self.owner):
-            tok_nz = _rows(self.touched_tok[s])
-            ent_nz = _rows(self.touched_ent[s])
-            slots.append({
-                "id": cid, "parent": self.parent[s],
-                "tok": [tok_nz.tolist(), self.tok[tok_nz, s].tolist()],
-                "ent": [ent_nz.tolist(), self.ent[ent_nz, s].tolist()],
-                "emb": self.emb[s].tolist(),
-                "norms": [float(self.n_tok[s]), float(self.n_ent[s]), float(self.n_emb[s])],
-                "last": None if math.isnan(self.last[s]) else float(self.last[s]),
-                "seen": int(self.seen[s]),
-            })
-        return {"slots": slots}
-
-    def load_state(self, data: dict[str, Any]) -> None:
-        for item in data["slots"]:
-            s = self.new_slot(item["id"], item["parent"])
-            for arr, touched, key in ((self.tok, self.touched_tok, "tok"),
-                                      (self.ent, self.touched_ent, "ent")):
-                rows = np.asarray(item[key][0], dtype=np.int64)
-                arr[rows, s] = item[key][1]
-                touched[s] = [rows]
-            self.emb[s] = item["emb"]
-            self.n_tok[s], self.n_ent[s], self.n_emb[s] = item["norms"]
-            self.last[s] = np.nan if item["last"] is None else item["last"]
-            self.seen[s] = item["seen"]
-
-
-def _rows(parts: list[np.ndarray]) -> np.ndarray:
-    if not parts:
-        return np.zeros(0, dtype=np.int64)
-    return np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
-
-
-@dataclass
-class _Vecs:
-    tok_idx: np.ndarray
-    tok_val: np.ndarray
-    ent_idx: np.ndarray
-    ent_val: np.ndarray
-    emb: np.ndarray
-    emb_ok: bool
-
 
 @dataclass
 class _Cluster:
@@ -476,6 +170,8 @@ class _Cluster:
     title_score: float
     article_ids: list[str]
     events: list[str] = field(default_factory=list)  # event ids (stories only)
+    n_members: int = 0  # articles in its centroid (near-duplicates are not counted)
+    born: int = 0  # processing step at which it was opened (split-off stories: the split)
 
 
 # ------------------------------------------------------------------------------ grouper
@@ -511,6 +207,9 @@ class Grouper:
         self._stories: dict[str, _Cluster] = {}
         self._events: dict[str, _Cluster] = {}
         self._assigned: dict[str, tuple[str, str]] = {}
+        self._regrouped: dict[str, tuple[str, str]] = {}  # moved in this add()
+        self._alias: dict[str, str] = {}  # merged story id -> the story it joined
+        self._moved_earlier: list[Assignment] = []
         self._story_pool: _Pool | None = None
         self._event_pool: _Pool | None = None
         self._emb_dim: int | None = None
@@ -524,11 +223,13 @@ class Grouper:
         """Assign each article to a story and an event; returns one Assignment per article,
         in processing order (publication date, undated last, then id).
 
-        Articles already grouped keep their assignment; a near-duplicate whose original is
-        known joins the original's story and event without moving its centroids.
+        Articles already grouped are not grouped again (a split or merge in this call may
+        move them to another story: ``regrouped()`` lists those); a near-duplicate whose
+        original is known joins the original's story and event without moving centroids.
         ``features`` (from ``compute_features`` on the same list) skips feature extraction.
         """
         order = sorted(range(len(articles)), key=lambda i: _sort_key(articles[i]))
+        self._regrouped = {}
         fresh, ids = [], set()
         for i in order:  # an id given twice is grouped once
             if articles[i].id not in self._assigned and articles[i].id not in ids:
@@ -577,7 +278,28 @@ class Grouper:
         for i in order:
             story_id, event_id = self._assigned[articles[i].id]
             out.append(Assignment(articles[i].id, story_id, event_id))
+        self._moved_earlier = [Assignment(aid, *self._assigned[aid])
+                               for aid in self._regrouped if aid not in ids]
         return out
+
+    def resolve_story(self, story_id: str) -> str:
+        """The id a story has now: a story merged into an older one answers with the
+        older one's id (followed through chains of merges); any other id is returned as
+        is."""
+        seen = {story_id}
+        while story_id in self._alias:
+            story_id = self._alias[story_id]
+            if story_id in seen:  # pragma: no cover - merges only go to older stories
+                break
+            seen.add(story_id)
+        return story_id
+
+    def regrouped(self) -> list[Assignment]:
+        """Articles grouped by an earlier ``add`` whose story the last ``add`` changed (their
+        event split off into a story of its own, or their story merged into an older one;
+        see ``GroupOptions.split_entity_cos`` and ``merge_threshold``): a caller that stores
+        assignments should store these too. Event ids never change."""
+        return list(self._moved_earlier)
 
     def stories(self) -> list[Story]:
         """The stories so far, biggest first (ties: oldest first), events likewise."""
@@ -610,6 +332,7 @@ class Grouper:
             "stories": [asdict(c) for c in self._stories.values()],
             "events": [asdict(c) for c in self._events.values()],
             "assigned": {k: list(v) for k, v in self._assigned.items()},
+            "alias": dict(self._alias),
             "story_pool": self._story_pool.to_state() if self._story_pool else None,
             "event_pool": self._event_pool.to_state() if self._event_pool else None,
         }
@@ -617,9 +340,12 @@ class Grouper:
     # -- internals ----------------------------------------------------------------------
 
     def _load(self, state: dict) -> None:
+        if state.get("version") == 1:
+            state = _upgrade_state(state)
         if state.get("version") != STATE_VERSION:
             raise InputError(f"grouper state version {state.get('version')!r} is not "
                              f"{STATE_VERSION}: regroup from the articles")
+        self._alias = dict(state.get("alias", {}))
         self._embedder_name = state["embedder"]
         self._n_docs = int(state["n_docs"])
         self._step = int(state["step"])
@@ -697,7 +423,7 @@ class Grouper:
             _offer_title(self._stories[story_id], title, float(s_score[s_slot]))
         else:
             story_id = "s-" + _short_hash(article.id)
-            self._stories[story_id] = _Cluster(story_id, title, -1.0, [])
+            self._stories[story_id] = _Cluster(story_id, title, -1.0, [], born=self._step)
             sp.update(sp.new_slot(story_id, None), x, (0.0, 0.0, 0.0), day, self._step)
             self._close_events_of(sp.drain_closed())
         self._stories[story_id].article_ids.append(article.id)
@@ -716,11 +442,100 @@ class Grouper:
             _offer_title(self._events[event_id], title, e_best[0])
         else:
             event_id = "e-" + _short_hash(article.id)
-            self._events[event_id] = _Cluster(event_id, title, -1.0, [])
+            self._events[event_id] = _Cluster(event_id, title, -1.0, [], born=self._step)
             self._stories[story_id].events.append(event_id)
             ep.update(ep.new_slot(event_id, story_id), x, (0.0, 0.0, 0.0), day, self._step)
         self._events[event_id].article_ids.append(article.id)
+        self._events[event_id].n_members += 1
+        self._stories[story_id].n_members += 1
         self._assigned[article.id] = (story_id, event_id)
+        if self._events[event_id].n_members in o.split_sizes and o.split_entity_cos > 0:
+            self._maybe_split(event_id)
+            story_id = self._assigned[article.id][0]
+        if self._stories[story_id].n_members in o.merge_sizes and o.merge_threshold < 1:
+            self._maybe_merge(story_id)
+
+    def _maybe_merge(self, story_id: str) -> None:
+        """Merge two open stories whose centroids have grown alike: two threads of one
+        story that started apart (a market-crash thread beside a bail-out thread). The
+        younger story joins the older one, which keeps its id; the younger id stays
+        resolvable through ``resolve_story``."""
+        o = self.options
+        sp = self._story_pool
+        assert sp is not None
+        slot = sp.slot_of[story_id]
+        if len(sp) < 2:
+            return
+        q = sp.centroid(slot)
+        lv = LevelOptions(o.story.w_tok, o.story.w_ent, o.story.w_emb, 0.0, 1.0, 0.0)
+        slots, score, _ = sp.scores(q, lv, float("nan"))
+        score[slot] = -np.inf
+        best = int(np.argmax(score))
+        if score[best] < o.merge_threshold:
+            return
+        other = sp.owner[best]
+        older = self._stories[other].born < self._stories[story_id].born
+        keep, gone = (other, story_id) if older else (story_id, other)
+        ks, gs = sp.slot_of[keep], sp.slot_of[gone]
+        sp.transfer(ks, sp, gs, 1.0)
+        if not np.isnan(sp.last[gs]):
+            sp.last[ks] = np.fmax(sp.last[ks], sp.last[gs])
+        sp.seen[ks] = self._step
+        ep = self._event_pool
+        assert ep is not None
+        for eid in sorted(ep.children.get(gone, ())):
+            ep.reparent(eid, keep)
+        sp.close(sp.slot_of[gone])
+        sp.drain_closed()  # its events live on in the surviving story
+        kept, lost = self._stories[keep], self._stories.pop(gone)
+        kept.article_ids += lost.article_ids
+        kept.events += lost.events
+        kept.n_members += lost.n_members
+        self._alias[gone] = keep
+        for aid in lost.article_ids:
+            event_id = self._assigned[aid][1]
+            self._assigned[aid] = (keep, event_id)
+            self._regrouped[aid] = (keep, event_id)
+
+    def _maybe_split(self, event_id: str) -> None:
+        """Give an event its own story when its names have little in common with the rest
+        of its story: it joined through a loose story match (a roundup of several
+        countries' protests) and then grew into another story (see ``split_entity_cos``).
+        The event's articles move to a new story whose id comes from the event's first
+        article; the old story keeps its id and its other articles."""
+        o = self.options
+        sp, ep = self._story_pool, self._event_pool
+        assert sp is not None and ep is not None
+        es = ep.slot_of[event_id]
+        story_id = ep.parent[es]
+        assert story_id is not None
+        story = self._stories[story_id]
+        event = self._events[event_id]
+        if story.events[0] == event_id or story.n_members - event.n_members < o.split_min_rest:
+            return  # the story's founding event, or too little else to tell them apart
+        ss = sp.slot_of[story_id]
+        if sp.cosines_with_rest(ss, ep, es)[1] >= o.split_entity_cos:
+            return
+        new_id = "s-" + event_id[2:]
+        if new_id in self._alias or new_id in self._stories:
+            return  # the founding event of a story merged away: its old id is taken
+        sp.transfer(ss, ep, es, -1.0)
+        slot = sp.new_slot(new_id, None)
+        sp.transfer(slot, ep, es, 1.0)
+        sp.last[slot] = ep.last[es]
+        sp.seen[slot] = self._step
+        self._close_events_of(sp.drain_closed())  # a full pool evicted its stalest story
+        ep.reparent(event_id, new_id)
+        moved = set(event.article_ids)
+        story.article_ids = [a for a in story.article_ids if a not in moved]
+        story.events.remove(event_id)
+        story.n_members -= event.n_members
+        self._stories[new_id] = _Cluster(new_id, event.title, event.title_score,
+                                         list(event.article_ids), [event_id], event.n_members,
+                                         born=self._step)
+        for aid in event.article_ids:
+            self._assigned[aid] = (new_id, event_id)
+            self._regrouped[aid] = (new_id, event_id)
 
     def _close_events_of(self, story_ids: list[str]) -> None:
         """Events of a closed story are closed too (the story can no longer grow)."""
@@ -781,8 +596,23 @@ def _sparse(counts: np.ndarray) -> list[list[int]]:
     return [nz.tolist(), counts[nz].tolist()]
 
 
+def _upgrade_state(state: dict) -> dict:
+    """A version-1 state as version 2: member counts are taken from the member lists (a
+    near-duplicate counts there though it never moved a centroid, so a split or merge
+    check may come an article early), the opening order from the saved order, and no
+    story was merged yet."""
+    out = dict(state, version=2, alias={})
+    for key in ("stories", "events"):  # clusters were saved in the order they were opened
+        out[key] = [dict(c, n_members=len(c["article_ids"]), born=k)
+                    for k, c in enumerate(state[key])]
+    return out
+
+
 def _options_from_dict(data: dict[str, Any]) -> GroupOptions:
     values = dict(data)
+    for key in ("split_sizes", "merge_sizes"):
+        if key in values:
+            values[key] = tuple(values[key])
     values["story"] = LevelOptions(**values["story"])
     values["event"] = LevelOptions(**values["event"])
     return GroupOptions(**values)

@@ -126,6 +126,7 @@ def add_articles(
     store.add_errors(result.errors)
     index: DuplicateIndex | None = None
     seen: dict[str, str] = {}  # id -> text hash, for the articles of this run
+    left: set[str | None] = set()  # stories that articles of earlier calls moved between
     for start in range(0, len(ordered), opts.batch_size):
         chunk = ordered[start : start + opts.batch_size]
         with store.writing():
@@ -143,12 +144,33 @@ def add_articles(
             grouper = Grouper(_group_options(opts.group, state), state=state)
             for asg in grouper.add(fresh):
                 store.set_group(asg.article_id, asg.story_id, asg.event_id)
+            # A split or merge can move articles of earlier calls to another story: store
+            # that too, and re-analyze the story they left (deleted when it is now empty).
+            moved = grouper.regrouped()
+            if moved:
+                before = store.groups()
+                for asg in moved:
+                    left.add(before.get(asg.article_id, (None, None))[0])
+                    store.set_group(asg.article_id, asg.story_id, asg.event_id)
+                    left.add(asg.story_id)
             store.set_json(GROUP_STATE, grouper.state())
         tick("storing and grouping", start + len(chunk), len(ordered))
     groups = store.groups()
     touched = {groups[aid][0] for aid in result.ingested if groups.get(aid, (None, None))[0]}
-    result.stories = sorted(s for s in touched if s)
+    result.stories = sorted(s for s in touched | left if s)
     return result
+
+
+def resolve_story_id(store: Store, story_id: str) -> str:
+    """The id a story has now: a story merged into an older one answers with the older
+    one's id, so links and bookmarks to it keep working."""
+    state = store.get_json(GROUP_STATE) or {}
+    alias = state.get("alias") or {}
+    seen = {story_id}
+    while story_id in alias and alias[story_id] not in seen:
+        story_id = alias[story_id]
+        seen.add(story_id)
+    return story_id
 
 
 def _group_options(group: GroupOptions, state: dict | None) -> GroupOptions:

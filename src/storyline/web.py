@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from fastapi import FastAPI, Request
@@ -39,6 +39,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from storyline import web_views as views
 from storyline.errors import InputError, StorylineError
 from storyline.model import Article, Entity, Story
+from storyline.pipeline import resolve_story_id
 from storyline.store import Store
 from storyline.web_jobs import Job, JobError, Jobs, new_upload_dir, parse_paths, save_uploads
 
@@ -270,9 +271,12 @@ def create_app(db: Path, *, allowed_hosts: list[str] | None = None,
                     n_errors=n_errors)
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
-    def story_page(request: Request, story_id: str) -> HTMLResponse:
+    def story_page(request: Request, story_id: str) -> Response:
         with reader() as store:
             view = views.story_view(store, story_id)
+            current = resolve_story_id(store, story_id) if view is None else story_id
+        if view is None and current != story_id:  # merged into an older story: follow it
+            return RedirectResponse(f"/stories/{quote(current, safe='')}", status_code=301)
         if view is None:
             raise HTTPException(404, f"no story {story_id!r} in this store")
         order = {"conflict": 0, "changed_over_time": 1, "agree": 2}
@@ -338,10 +342,14 @@ def create_app(db: Path, *, allowed_hosts: list[str] | None = None,
 
     @app.get("/api/stories/{story_id}", response_model=StoryDetail, tags=["stories"],
              responses={404: {"description": "No such story"}})
-    def api_story(story_id: str) -> StoryDetail:
-        """One story: cited summary, timeline, comparisons, events, entities, its articles."""
+    def api_story(story_id: str) -> Any:
+        """One story: cited summary, timeline, comparisons, events, entities, its articles.
+        A story merged into an older one redirects (301) to that one."""
         with reader() as store:
             view = views.story_view(store, story_id)
+            current = resolve_story_id(store, story_id) if view is None else story_id
+        if view is None and current != story_id:
+            return RedirectResponse(f"/api/stories/{quote(current, safe='')}", status_code=301)
         if view is None:
             raise HTTPException(404, f"no story {story_id!r} in this store")
         return StoryDetail(summary=_summary(view.row), story=view.story,

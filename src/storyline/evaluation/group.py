@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -41,18 +42,23 @@ from storyline.model import Article
 # .25: .251) and ECB+ story labels (.10: .813, .15: .866); event level on ECB+ event labels
 # (.15: .717, .20: .832, .25: .808).
 SINGLE_PASS_THRESHOLD = {"story": 0.10, "event": 0.20}
+# The Timeline17 outlets grouping options may be tuned on (the rest of T17 is held out).
+DEV_OUTLETS = ("bbc", "reuters")
 # Agglomerative needs the full distance matrix (n^2/2 doubles); above this many articles
 # it runs on a seeded random sample of this size (noted in the report).
 AGGLOMERATIVE_MAX = 5000
 
 
 def load_articles(
-    data: Path, *, limit: int | None = None, level: str | None = None, seed: int = 0
+    data: Path, *, limit: int | None = None, level: str | None = None, seed: int = 0,
+    outlets: Collection[str] | None = None,
 ) -> tuple[list[Article], list[str], str, list[str]]:
     """Articles and their gold labels at ``level`` (default: story if present, else event).
 
     With ``limit``, a seeded random sample of ``limit`` labelled records is used rather
     than the first ones: the files are sorted by cluster, so a prefix would hold one story.
+    With ``outlets``, only records of those outlets are kept (before sampling): grouping
+    options are tuned on the T17 outlets in ``DEV_OUTLETS`` and checked on the others.
     """
     notes: list[str] = []
     records = list(read_jsonl(data))
@@ -63,9 +69,14 @@ def load_articles(
     if level not in ("story", "event"):
         raise InputError(f"level must be story or event, not {level!r}")
     labelled = [r for r in records if r.get(level) is not None]
+    if outlets is not None:
+        wanted = set(outlets)
+        labelled = [r for r in labelled if r.get("outlet") in wanted]
+        notes.append(f"outlets {', '.join(sorted(wanted))} only: {len(labelled)} records")
     if not labelled:
-        raise InputError(f"{data}: no record has a {level!r} label")
-    if len(labelled) < len(records):
+        raise InputError(f"{data}: no record has a {level!r} label"
+                         + (" among the outlets asked for" if outlets is not None else ""))
+    if len(labelled) < len(records) and outlets is None:
         notes.append(f"{len(records) - len(labelled)} records without a {level} label skipped")
     if limit is not None and limit < len(labelled):
         labelled = random.Random(seed).sample(labelled, limit)
@@ -181,11 +192,13 @@ def agglomerative_oracle(
 
 def evaluate(
     data: Path, *, limit: int | None = None, level: str | None = None,
-    options: GroupOptions | None = None,
+    options: GroupOptions | None = None, outlets: Collection[str] | None = None,
 ) -> EvalReport:
-    """Score storyline grouping and the two baselines against the gold labels of ``data``."""
+    """Score storyline grouping and the two baselines against the gold labels of ``data``
+    (only the records of ``outlets`` when given, e.g. ``DEV_OUTLETS``)."""
     data = Path(data)
-    articles, gold, level, notes = load_articles(data, limit=limit, level=level)
+    articles, gold, level, notes = load_articles(data, limit=limit, level=level,
+                                                 outlets=outlets)
     options = options or GroupOptions()
     n = len(articles)
 
@@ -219,6 +232,10 @@ def evaluate(
         **scores(sub_gold, [str(v) for v in ag_labels]),
         "articles_per_s": len(sub_gold) / max(ag_s, 1e-9)}
 
+    parts = _dev_heldout(articles, gold, pred)
+    if parts:
+        notes.append("storyline BCubed F1 of this run by part: "
+                     + ", ".join(f"{k} {v:.3f}" for k, v in parts.items()))
     n_pred = len(set(pred))
     notes += [
         f"level: {level}; {len(set(gold))} gold clusters, storyline made {n_pred}",
@@ -230,11 +247,23 @@ def evaluate(
         f"single-pass-tfidf: threshold {SINGLE_PASS_THRESHOLD[level]} (tuned on dev data)",
     ]
     return EvalReport(task="group", data=str(data), n=n, systems=systems, notes=notes,
-                      extra={"level": level, "embedder": feats.embedder})
+                      extra={"level": level, "embedder": feats.embedder,
+                             **{f"bcubed_f1_{k}": v for k, v in parts.items()}})
+
+
+def _dev_heldout(articles: list[Article], gold: list[str], pred: list[str]) -> dict[str, float]:
+    """BCubed F1 over the articles of the tuning outlets and over the others (scored inside
+    one run), when the data has both; empty otherwise."""
+    dev = [i for i, a in enumerate(articles) if a.outlet in DEV_OUTLETS]
+    held = [i for i, a in enumerate(articles) if a.outlet and a.outlet not in DEV_OUTLETS]
+    if not dev or not held:
+        return {}
+    return {name: round(scores([gold[i] for i in idx], [pred[i] for i in idx])["bcubed_f1"], 4)
+            for name, idx in (("dev", dev), ("heldout", held))}
 
 
 def _baseline_text(article: Article, body_chars: int) -> str:
-    from storyline.group import _detokenize
+    from storyline.group_features import _detokenize
 
     body = _detokenize(article.text or "")[:body_chars]
     title = (article.title or "").strip()
