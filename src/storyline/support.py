@@ -137,7 +137,7 @@ def facts(text: str) -> _Facts:
     )
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=1024)
 def _windows(source_text: str, window: int) -> tuple[_Facts, ...]:
     """Facts of every run of ``window`` consecutive source sentences (fewer at the ends)."""
     sents = [s.text for s in split_sentences(source_text)] or [source_text]
@@ -153,6 +153,18 @@ def _windows(source_text: str, window: int) -> tuple[_Facts, ...]:
             )
         )
     return tuple(out)
+
+
+@lru_cache(maxsize=1024)
+def _whole(source_text: str, window: int) -> _Facts:
+    """The union of a source's windows: a sentence this does not support, no window does
+    (every check is monotone in the facts), so most sources are ruled out by one set test."""
+    wins = _windows(source_text, window)
+    return _Facts(
+        stems=frozenset().union(*(w.stems for w in wins)),
+        numbers=tuple(dict.fromkeys(n for w in wins for n in w.numbers)),
+        dates=frozenset().union(*(w.dates for w in wins)),
+    )
 
 
 def _number_supported(
@@ -209,6 +221,8 @@ def supports(sentence: str, source_text: str, options: SupportOptions | None = N
     if not sentence.strip() or not source_text.strip():
         return False
     sent = facts(sentence)
+    if not _window_supports(sent, _whole(source_text, options.window), options):
+        return False
     return any(_window_supports(sent, w, options) for w in _windows(source_text, options.window))
 
 
