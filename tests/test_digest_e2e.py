@@ -58,6 +58,23 @@ def test_seeds_become_one_cited_story(seed_report: tuple[dict, Path, str]) -> No
                 assert num.replace(",", "") in texts[src].replace(",", ""), (num, src)
 
 
+def test_seeds_report_what_differs_and_when(seed_report: tuple[dict, Path, str]) -> None:
+    data, work, _ = seed_report
+    story = max(data["stories"], key=lambda s: len(s["article_ids"]))
+    by_subject = {c["subject"]: c for c in story["comparisons"]}
+    troops = by_subject["Afghan troops who crossed the border into Tajikistan"]
+    assert troops["label"] == "changed_over_time" and "1,037" in troops["reason"]
+    districts = next(c for s, c in by_subject.items() if "Badakhshan" in s)
+    assert districts["label"] == "conflict"
+    assert {v["value"] for v in districts["values"]} >= {"six", "10"}
+    crossing = next(e for e in story["entities"] if "Shir Khan Bandar" in e["variants"])
+    assert crossing["label"] == "PLACE" and "Sher Khan Bandrar" in crossing["variants"]
+    days = [t["date"] for t in story["timeline"]]
+    assert days == sorted(days) and {"2021-07-04", "2021-07-05"} <= set(days)
+    markdown = (work / "report" / "digest.md").read_text()
+    assert "changed over time: rose from more than 300 (2021-07-04)" in markdown
+
+
 def test_seed_articles_are_clean_and_dated_only_from_evidence(seed_report: tuple[dict, Path, str]) -> None:
     data, _, _ = seed_report
     arts = {a["id"][:3]: a for a in data["articles"]}
