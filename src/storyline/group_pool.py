@@ -159,15 +159,11 @@ class _Pool:
         score = np.zeros(slots.size)
         d_tok = d_ent = d_emb = np.zeros(slots.size)
         if x.tok_idx.size and lv.w_tok:
-            block = (self.tok[x.tok_idx, :k] if isinstance(cols, slice)
-                     else self.tok[np.ix_(x.tok_idx, cols)])
-            d_tok = (x.tok_val @ block).astype(np.float64)
+            d_tok = _sparse_dots(self.tok, x.tok_idx, x.tok_val, cols, k)
             score += lv.w_tok * d_tok / np.sqrt(np.maximum(self.n_tok[cols], 1e-12))
             total += lv.w_tok
         if x.ent_idx.size and lv.w_ent:
-            block = (self.ent[x.ent_idx, :k] if isinstance(cols, slice)
-                     else self.ent[np.ix_(x.ent_idx, cols)])
-            d_ent = (x.ent_val @ block).astype(np.float64)
+            d_ent = _sparse_dots(self.ent, x.ent_idx, x.ent_val, cols, k)
             score += lv.w_ent * d_ent / np.sqrt(np.maximum(self.n_ent[cols], 1e-12))
             total += lv.w_ent
         if lv.w_emb and x.emb_ok:
@@ -313,3 +309,9 @@ class _Vecs:
     emb: np.ndarray
     emb_ok: bool
 
+
+def _sparse_dots(mat: np.ndarray, idx: np.ndarray, val: np.ndarray, cols: Any, k: int) -> np.ndarray:
+    """Dot products of a sparse article vector (``idx``/``val``) with the centroid columns
+    ``cols`` (a slice of the first ``k`` slots, or an index array) of a feature matrix."""
+    block = mat[idx, :k] if isinstance(cols, slice) else mat[np.ix_(idx, cols)]
+    return (val @ block).astype(np.float64)
