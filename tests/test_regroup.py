@@ -10,25 +10,14 @@ import pytest
 
 from storyline import pipeline
 from storyline.entities import EntityOptions
-from storyline.evaluation.group import load_articles
 from storyline.group import GroupOptions
 from storyline.model import Article
 from storyline.store import Store
+from test_group import _egypt_libya
 
 FAST = pipeline.Options(
     group=GroupOptions(embedder="tfidf-hash"), entities=EntityOptions(use_spacy=False)
 )
-
-
-def _egypt_libya(data_dir: Path) -> list[Article]:
-    # CNN's Egypt protests, then the first weeks of the Libya war: Libya starts inside the
-    # Egypt story and is split off once it has grown (see tests/test_group.py).
-    articles, gold, _, _ = load_articles(data_dir / "clustering" / "t17_stories.jsonl.gz")
-    return [
-        a
-        for a, g in zip(articles, gold, strict=True)
-        if g in ("egypt", "libya") and "2011-01-20" <= (a.published or "") <= "2011-03-10"
-    ]
 
 
 def _copy(articles: list[Article]) -> list[Article]:
@@ -39,7 +28,7 @@ def _copy(articles: list[Article]) -> list[Article]:
 def batched(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, set[str]]:
     """The slice added in batches of 60 (a store), what one call stores, the stories touched."""
     tmp = tmp_path_factory.mktemp("regroup")
-    articles = sorted(_egypt_libya(data_dir), key=lambda a: (a.published or "", a.id))
+    articles = sorted(_egypt_libya(data_dir)[0], key=lambda a: (a.published or "", a.id))
     with Store(tmp / "one.db") as one:
         pipeline.add_articles(one, _copy(articles), options=FAST)
         expected = one.groups()

@@ -109,15 +109,18 @@ def _print_errors(errors) -> None:  # type: ignore[no-untyped-def]
         click.echo(f"  ... and {len(errors) - 20} more (see the report's errors)", err=True)
 
 
-@main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
+# The report folder of `digest` and `report`.
+REPORT_OUT = click.option(
     "--out",
     type=click.Path(path_type=Path),
     default=Path("report"),
     show_default=True,
     help="Folder for digest.json, digest.md and digest.html.",
 )
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@REPORT_OUT
 @click.option(
     "--db", type=click.Path(path_type=Path), default=Path("storyline.db"), show_default=True, help=DB_HELP
 )
@@ -233,13 +236,7 @@ def add(
     show_default=True,
     help=DB_HELP,
 )
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("report"),
-    show_default=True,
-    help="Folder for digest.json, digest.md and digest.html.",
-)
+@REPORT_OUT
 @click.option("--story", "story_ids", multiple=True, help="Only these story ids (repeatable).")
 def report(db: Path, out: Path, story_ids: tuple[str, ...]) -> None:
     """Write the report of the stories already in the store.

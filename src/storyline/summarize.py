@@ -276,7 +276,9 @@ def summarize(articles: list[Article], options: SummaryOptions | None = None) ->
     def cited(k: int, cand: _Candidate, voices_cap: int | None) -> list[str]:
         """The articles stating candidate ``k``: its origin, then others by article order
         (scanned best-match first when capped)."""
-        sources, voices = [articles[cand.article].id], {canon_of[articles[cand.article].id]}
+        origin = articles[cand.article].id
+        found: list[int] = []
+        voices = {canon_of[origin]}
         hits = np.flatnonzero(best[k] >= options.cite_similarity)
         if voices_cap is not None:
             hits = hits[np.argsort(-best[k][hits], kind="stable")]
@@ -290,10 +292,9 @@ def summarize(articles: list[Article], options: SummaryOptions | None = None) ->
                 and _numbers_literally_in(cand.text, art.text)
                 and supports(cand.text, art.text, options.support)
             ):
-                sources.append(art.id)
+                found.append(int(ai))
                 voices.add(canon_of[art.id])
-        order = {a.id: i for i, a in enumerate(articles)}
-        return [sources[0]] + sorted(sources[1:], key=order.__getitem__)
+        return [origin] + [articles[ai].id for ai in sorted(found)]
 
     for k, cand in enumerate(candidates):
         origin = articles[cand.article]
