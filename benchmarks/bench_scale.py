@@ -10,7 +10,7 @@ Measured per size: articles/s of ingest+clean (``read_articles``), of dedupe
 (``mark_duplicates`` over the whole set with an empty index) and of both; the peak RSS of
 each worker and of the driver (psutil, sampled every 0.5 s); the load average, because the
 machine may be shared. ``--grouping`` also measures how far the bulk path's blocked grouping
-(``storyline.scale.group_in_blocks``) is from one sequential ``Grouper`` on T17.
+(``storyline.engines.bulk.group_in_blocks``) is from one sequential ``Grouper`` on T17.
 
     python benchmarks/bench_scale.py --sizes 2000 10000 --json bench_scale.json
     python benchmarks/bench_scale.py --grouping
@@ -302,7 +302,7 @@ def bench_grouping(limit: int | None, block_days: list[int]) -> list[dict]:
     from storyline.evaluation.group import scores
     from storyline.group import GroupOptions, group_articles
     from storyline.model import Article
-    from storyline.scale import BulkOptions, group_in_blocks
+    from storyline.engines.bulk import BulkOptions, group_in_blocks
 
     rows = load_base(limit)
     arts = [

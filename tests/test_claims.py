@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from storyline import claims
-from storyline.claims import extract_quantities
+from storyline.extract import claims
+from storyline.extract.claims import extract_quantities
 from storyline.model import Article
 
 # Published dates the seed texts state themselves (001: "date 2021-07-04" header; 002:
@@ -123,7 +123,7 @@ def test_docstring_examples():
 
 
 def test_fallback_date_resolver_without_timex():
-    """The private resolver used when storyline.timex is missing or fails."""
+    """The private resolver used when storyline.extract.timex is missing or fails."""
     f = claims._fallback_sentence_date
     assert f("Troops fled on Monday.", "2021-07-06") == "2021-07-05"
     assert f("Troops fled on Sunday night.", "2021-07-04") == "2021-07-04"  # same day

@@ -19,7 +19,8 @@ import pytest
 pytest.importorskip("distributed")
 
 from storyline.dedupe import DuplicateIndex  # noqa: E402 - after the importorskip
-from storyline.engines import banding, get_engine  # noqa: E402
+from storyline.dedupe import banding
+from storyline.engines import get_engine  # noqa: E402
 from storyline.engines.local import LocalEngine  # noqa: E402
 from storyline.group import GroupOptions  # noqa: E402
 from storyline.model import Article  # noqa: E402
@@ -185,7 +186,7 @@ def test_bulk_path_writes_parquet_with_the_same_duplicates(
     import pyarrow.parquet as pq
     from distributed import Client
 
-    from storyline.scale import BulkOptions, run_bulk
+    from storyline.engines.bulk import BulkOptions, run_bulk
 
     copies = _copies(seeds, tmp_path / "copies")
     opts = _options("local")

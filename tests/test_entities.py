@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from storyline.entities import EntityOptions, extract_entities, spacy_available
+from storyline.extract.entities import EntityOptions, extract_entities, spacy_available
 from storyline.model import Article, Entity
 from test_claims import load_seeds
 
@@ -99,7 +99,7 @@ def test_ambiguous_short_form_left_alone():
 
 
 def test_missing_spacy_is_reported_when_required(monkeypatch):
-    from storyline import entities as mod
+    from storyline.extract import entities as mod
     from storyline.errors import MissingExtraError
 
     monkeypatch.setattr(mod, "spacy_available", lambda model="": False)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from storyline.errors import StorylineError
-from storyline.llm import LLMOptions, abstractive_summary, build_messages, parse_citations
+from storyline.summarize.llm import LLMOptions, abstractive_summary, build_messages, parse_citations
 from storyline.model import Article
 
 

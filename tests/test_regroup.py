@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from storyline import pipeline
-from storyline.entities import EntityOptions
+from storyline.extract.entities import EntityOptions
 from storyline.group import GroupOptions
 from storyline.model import Article
 from storyline.store import Store

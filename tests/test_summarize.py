@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from storyline.model import Article
 from storyline.summarize import SummaryOptions, summarize
-from storyline.support import supports
+from storyline.summarize.support import supports
 
 _NUM = re.compile(r"(?<![\w.,])\d+(?:,\d{3})*(?:\.\d+)?")
 

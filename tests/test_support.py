@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from storyline.model import Citation
-from storyline.support import SupportOptions, check_citations, coverage, support_rate, supports
+from storyline.summarize.support import SupportOptions, check_citations, coverage, support_rate, supports
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from storyline.model import Article
 from storyline.timeline import TimelineOptions, build_timeline
-from storyline.timex import find_timexes, to_calendar
+from storyline.extract.timex import find_timexes, to_calendar
 
 # Publication dates the seed texts state themselves: 001 in its header ("date 2021-07-04"),
 # 002 in its footer ("Published in Dawn, July 6th, 2021"). The others state none.
@@ -168,7 +168,7 @@ def test_timeline_is_sorted_and_cited(articles: list[Article], max_dates: int, k
 
 
 # Gate: H1N1_guardian (75 articles, 1 gold timeline of 12 dates), the smallest T17 topic.
-# Measured with the default TimelineOptions, storyline.timex dates and tilse's Python ROUGE:
+# Measured with the default TimelineOptions, storyline.extract.timex dates and tilse's Python ROUGE:
 # ar1_f .185, ar2_f .063, date_f1 .750 (.173/.058/.750 before CentroidOpt, lead_sentences=6
 # and the dateline/headline filters); the floors leave a margin for harmless changes
 # (lowering one is a visible decision).

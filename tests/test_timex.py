@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from storyline.evaluation.data import read_jsonl
 from storyline.evaluation.timex import score
-from storyline.timex import Timex, find_timexes, resolve, to_calendar
+from storyline.extract.timex import Timex, find_timexes, resolve, to_calendar
 
 
 def _seed(seeds: Path, prefix: str) -> str:

@@ -17,15 +17,15 @@ pytest.importorskip("multipart")
 from fastapi.testclient import TestClient  # noqa: E402 - after the importorskip guards
 
 from storyline import pipeline  # noqa: E402
-from storyline.entities import EntityOptions  # noqa: E402
+from storyline.extract.entities import EntityOptions  # noqa: E402
 from storyline.errors import StorylineError  # noqa: E402
 from storyline.group import GroupOptions  # noqa: E402
 from storyline.model import Article, Removed  # noqa: E402
 from storyline.store import Store  # noqa: E402
 from storyline.text import split_sentences  # noqa: E402
 from storyline.web import bind, create_app, serve  # noqa: E402
-from storyline.web_jobs import safe_name  # noqa: E402
-from storyline.web_views import SentenceIndex, coverage, format_span  # noqa: E402
+from storyline.web.jobs import safe_name  # noqa: E402
+from storyline.web.views import SentenceIndex, coverage, format_span  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "news"
 SCRIPT = "<script>window.__xss=1;alert(1)</script>"
@@ -139,12 +139,12 @@ def test_article_page_numbers_sentences_and_shows_removed(client: TestClient, st
 
 def test_article_page_survives_a_failing_extractor(client: TestClient, store: Store,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import storyline.claims
+    import storyline.extract.claims
 
     def broken(article: Article) -> list:
         raise RuntimeError("extractor under construction")
 
-    monkeypatch.setattr(storyline.claims, "extract_quantities", broken)
+    monkeypatch.setattr(storyline.extract.claims, "extract_quantities", broken)
     aid = store.articles()[0].id
     page = client.get(f"/articles/{aid}")
     assert page.status_code == 200 and "not available" in page.text

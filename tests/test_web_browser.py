@@ -19,7 +19,7 @@ pytest.importorskip("uvicorn")
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 from storyline import pipeline  # noqa: E402 - after the skip guards
-from storyline.entities import EntityOptions  # noqa: E402
+from storyline.extract.entities import EntityOptions  # noqa: E402
 from storyline.group import GroupOptions  # noqa: E402
 from storyline.store import Store  # noqa: E402
 from storyline.text import split_sentences  # noqa: E402

@@ -17,7 +17,7 @@ from pathlib import Path
 from storyline.compare import CompareOptions, compare
 from storyline.dedupe import DedupeOptions, DuplicateIndex, order_key
 from storyline.engines import Engine, get_engine
-from storyline.entities import EntityOptions, extract_entities
+from storyline.extract.entities import EntityOptions, extract_entities
 from storyline.group import Grouper, GroupOptions
 from storyline.ingest import IngestOptions, content_hash
 from storyline.model import Article, Citation, Digest, Event, IngestError, Story
@@ -274,7 +274,7 @@ def analyze_story(
 
 def _summary(articles: list[Article], opts: Options) -> list[Citation]:
     if opts.llm_url:
-        from storyline.llm import LLMOptions, abstractive_summary
+        from storyline.summarize.llm import LLMOptions, abstractive_summary
 
         llm_opts = LLMOptions(sentences=opts.summary.sentences or 5)
         return abstractive_summary(articles, opts.llm_url, opts.llm_model or "default", llm_opts)

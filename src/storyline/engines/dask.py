@@ -8,10 +8,10 @@ number of articles:
   or chunks of the records of a big JSONL/CSV/WARC/feed file, read in the driver and
   scattered), one task per unit; workers run ``ingest.iter_records`` and
   ``prepare_safely`` on them. Results are concatenated in input order. (The bulk path,
-  ``storyline.scale``, reads with dask.bag / dask.dataframe on the workers instead.)
+  ``storyline.engines.bulk``, reads with dask.bag / dask.dataframe on the workers instead.)
 - ``mark_duplicates``: MinHash signatures and LSH band keys are computed on the workers,
   band rows are shuffled by key to ``n_parts`` partitions, candidate pairs come out of each
-  bucket (``storyline.engines.banding``), and the exact check of ``DuplicateIndex.find`` picks
+  bucket (``storyline.dedupe.banding``), and the exact check of ``DuplicateIndex.find`` picks
   each article's best earlier candidate. The band rows of what the index already holds (the
   store's articles, earlier batches) stay on the workers between calls, partitioned by key,
   so each batch shuffles only its own rows.
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from storyline.dedupe import DuplicateIndex, order_key
-from storyline.engines import banding
+from storyline.dedupe import banding
 from storyline.engines.local import prepare_safely
 from storyline.errors import StorylineError
 from storyline.ingest import (

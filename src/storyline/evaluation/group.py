@@ -263,7 +263,7 @@ def _dev_heldout(articles: list[Article], gold: list[str], pred: list[str]) -> d
 
 
 def _baseline_text(article: Article, body_chars: int) -> str:
-    from storyline.group_features import _detokenize
+    from storyline.group.features import _detokenize
 
     body = _detokenize(article.text or "")[:body_chars]
     title = (article.title or "").strip()

@@ -34,7 +34,7 @@ from storyline.evaluation import EvalReport
 from storyline.evaluation.data import read_jsonl, require
 from storyline.model import Article, Citation
 from storyline.summarize import SummaryOptions, summarize
-from storyline.support import support_rate
+from storyline.summarize.support import support_rate
 from storyline.text import split_sentences, words
 
 SEED = 13

@@ -27,7 +27,7 @@ from typing import Any
 
 from storyline.evaluation import EvalReport
 from storyline.evaluation.data import read_jsonl, require
-from storyline.timex import Timex, find_timexes
+from storyline.extract.timex import Timex, find_timexes
 
 Span = tuple[int, int, str, str]  # start, end, type, value
 

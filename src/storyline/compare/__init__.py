@@ -6,7 +6,7 @@ the two told apart from a genuine disagreement (six districts fell vs ten, on th
 
 The stage works in three steps:
 
-1. **Group** the quantities of ``storyline.claims`` that count the same thing: same unit,
+1. **Group** the quantities of ``storyline.extract.claims`` that count the same thing: same unit,
    compatible descriptors ("Afghan" troops are not "US" troops) and similar sentence context
    (tf-idf cosine over content words, with event verbs mapped to a class, "fled"/"crossed"
    -> cross, and spelling variants of names folded, "Badakshan" -> "Badakhshan").
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from storyline.claims import DURATIONS, STATUS, Quantity, _to_number, extract_quantities
+from storyline.extract.claims import DURATIONS, STATUS, Quantity, _to_number, extract_quantities
 from storyline.model import Article, ClaimValue, Comparison
 from storyline.text import STOP_WORDS, split_sentences
 

@@ -342,7 +342,7 @@ def bulk(paths: tuple[Path, ...], out: Path, scheduler: str | None) -> None:
         _fail(MissingExtraError("dask", "dask"))
         return
     from storyline.engines.dask import start_client
-    from storyline.scale import run_bulk
+    from storyline.engines.bulk import run_bulk
 
     try:
         client, cluster = start_client(scheduler)

@@ -1,6 +1,6 @@
 """Word lists, regular-expression pieces and calendar arithmetic of the temporal tagger.
 
-Shared by :mod:`storyline.timex_rules` (the rules) and :mod:`storyline.timex` (the engine).
+Shared by :mod:`storyline.extract.timex_rules` (the rules) and :mod:`storyline.extract.timex` (the engine).
 The news conventions for resolving a relative expression against the publication date
 ("Friday" is the last Friday, "Oct. 23" the nearest one not too far ahead) live here; they
 were checked on the first half of TempEval-3 TBAQ (``../shared/data/timex/tbaq.jsonl``).

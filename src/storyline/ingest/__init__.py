@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storyline import meta
+from storyline.ingest import meta
 from storyline.model import Article, IngestError, Removed
 from storyline.text import normalize_space
 

@@ -4,7 +4,7 @@
 dask.bag and dask.dataframe, and runs the per-article stages as partitioned work on the
 workers: parse, clean (``ingest.prepare``), fingerprint (MinHash), dates
 (``timex.find_timexes``), near-duplicates by LSH banding (a shuffle by band key,
-``storyline.engines.banding``), then grouping in time-ordered blocks. It writes
+``storyline.dedupe.banding``), then grouping in time-ordered blocks. It writes
 ``articles.parquet`` (a Parquet dataset folder: one file per partition) with
 ``id, duplicate_of, story_id, event_id, published, title, outlet, text, dates``.
 
@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from storyline.dedupe import order_key
-from storyline.engines import banding
+from storyline.dedupe import banding
 from storyline.engines.local import prepare_safely
 from storyline.errors import InputError
 from storyline.ingest import Record, _from_mapping, _stem, _suffixes, _walk, iter_records
@@ -372,7 +372,7 @@ def _prepare_part(records: Sequence[Record | IngestError], opts: Options, dates:
     sigs, sizes = banding.signature_block([a.text for a in articles], opts.dedupe)
     found: list[list[str]] = []
     if dates:
-        from storyline.timex import find_timexes
+        from storyline.extract.timex import find_timexes
 
         for a in articles:
             values = {t.value[:10] for t in find_timexes(a.text, a.published) if t.type == "DATE"}
@@ -588,14 +588,14 @@ def _write_part(part: dict[str, Any], cols: dict[str, list], path: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m storyline.scale INPUT... --out DIR [--scheduler tcp://host:8786]``."""
+    """``python -m storyline.engines.bulk INPUT... --out DIR [--scheduler tcp://host:8786]``."""
     import argparse
 
     from storyline.engines.dask import start_client
     from storyline.errors import StorylineError
     from storyline.pipeline import Options
 
-    ap = argparse.ArgumentParser(prog="python -m storyline.scale", description="bulk run to Parquet on Dask")
+    ap = argparse.ArgumentParser(prog="python -m storyline.engines.bulk", description="bulk run to Parquet on Dask")
     ap.add_argument("inputs", nargs="+")
     ap.add_argument("--out", required=True)
     ap.add_argument("--scheduler", default=None, help="tcp://host:port; default: a 2-worker LocalCluster")

@@ -5,7 +5,7 @@ with its exact offsets and a TIMEX3 value resolved against the article's publica
 ("on Sunday" in a Monday article is yesterday), fast enough to run over thousands of
 articles on one core. General date parsers (dateparser) find few expressions and resolve
 weekdays and quarters poorly (see ``storyline eval timex``). The grammar lives in
-:mod:`storyline.timex_rules`; this module picks the longest non-overlapping matches and
+:mod:`storyline.extract.timex_rules`; this module picks the longest non-overlapping matches and
 resolves the few values that depend on the rest of the document (quarters in earnings news).
 
 >>> [(t.text, t.value) for t in find_timexes("Troops fled on Sunday night.", dct="2021-07-05")]
@@ -20,9 +20,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from storyline import timex_lexicon as L
-from storyline import timex_rules as R
-from storyline.timex_lexicon import (
+from storyline.extract import timex_lexicon as L
+from storyline.extract import timex_rules as R
+from storyline.extract.timex_lexicon import (
     DAYNUM,
     DURATION_MOD,
     MONTH,

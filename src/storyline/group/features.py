@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from storyline.embed import Embedder, get_embedder
+from storyline.extract.embed import Embedder, get_embedder
 from storyline.model import Article
 from storyline.text import STOP_WORDS, split_sentences
 

@@ -2,7 +2,7 @@
 article that states it.
 
 Why extractive: a sentence copied from an article is true to that article by construction,
-and the support check (``storyline.support``) then finds the *other* articles that state the
+and the support check (``storyline.summarize.support``) then finds the *other* articles that state the
 same thing, so a reader sees at a glance which facts several outlets agree on. The steps:
 
 1. candidates: the sentences of each (non-duplicate) article, minus those a reader could
@@ -35,7 +35,7 @@ from sklearn.metrics.pairwise import cosine_similarity
 
 from storyline.errors import MissingExtraError, StorylineError
 from storyline.model import Article, Citation
-from storyline.support import SupportOptions, supports
+from storyline.summarize.support import SupportOptions, supports
 from storyline.text import split_sentences, words
 
 # Sentences starting with these need the previous sentence to be understood.

@@ -3,7 +3,7 @@
 A language model writes more fluent summaries than extraction, and also invents numbers.
 So the model only ever sees numbered source sentences and must cite them ("[3][7]"); its
 citations are mapped back to article ids and every sentence then goes through the same
-support check as the extractive summary (``storyline.support.check_citations``): a sentence
+support check as the extractive summary (``storyline.summarize.support.check_citations``): a sentence
 that its cited articles do not state is cut, never shown. Works with any server speaking
 ``POST /v1/chat/completions`` (llama.cpp, vLLM, Ollama, LM Studio, a hosted API); only the
 standard library is used, so no extra is needed.
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from storyline.errors import StorylineError
 from storyline.model import Article, Citation
 from storyline.summarize import SummaryOptions, _body_lines, _strip_dateline, _usable
-from storyline.support import SupportOptions, check_citations
+from storyline.summarize.support import SupportOptions, check_citations
 from storyline.text import split_sentences
 
 

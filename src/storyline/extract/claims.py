@@ -459,7 +459,7 @@ _EXPLICIT = re.compile(
 
 def _fallback_sentence_date(sentence: str, dct: str | None) -> str | None:
     """Day the sentence names, resolved against the publication date (fallback when
-    ``storyline.timex`` is unavailable). Weekdays resolve to the latest such day on or before
+    ``storyline.extract.timex`` is unavailable). Weekdays resolve to the latest such day on or before
     the publication date (a Sunday paper's "on Sunday" is that day), as news reports the past.
     """
     base = _parse_iso(dct)
@@ -493,9 +493,9 @@ _BOUNDARY_WORD = re.compile(r"\b(?:since|from|until|till|before|after|by)\s+(?:t
 
 
 def _timex_sentence_date(sentence: str, dct: str | None) -> str | None | bool:
-    """Day the sentence names via ``storyline.timex``; False when that module is unusable."""
+    """Day the sentence names via ``storyline.extract.timex``; False when that module is unusable."""
     try:
-        from storyline import timex  # written by another stage; optional here
+        from storyline.extract import timex  # written by another stage; optional here
     except Exception:  # noqa: BLE001 - any import failure means: use the fallback
         return False
     try:

@@ -1,6 +1,6 @@
 """The grammar of temporal expressions: word lists, regular expressions and value rules.
 
-Split out of :mod:`storyline.timex` so the engine (candidate selection, public API) stays
+Split out of :mod:`storyline.extract.timex` so the engine (candidate selection, public API) stays
 short. Every rule is a compiled regular expression plus a function that turns a match into
 ``(type, value)`` in TIMEX3 notation, or ``None`` to reject the match. The rules are the kind
 HeidelTime uses (month names, weekdays, numbers as words, "the past N years", seasons,
@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from storyline.timex_lexicon import (
+from storyline.extract.timex_lexicon import (
     MONTHS,
     ORDINALS,
     PARTS_OF_DAY,

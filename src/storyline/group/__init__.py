@@ -10,7 +10,7 @@ when the combined similarity clears a threshold, else it opens a new cluster. Fa
   counts of the articles seen before it and itself), so no corpus has to be fitted first.
 - ``ent``: TF-IDF of named-entity-like capitalised phrases (a cheap heuristic: spaCy costs
   ~10 documents/s, and names are what tells two earthquakes or two rehab stays apart).
-- ``emb``: a sentence embedding of the title and lead (``storyline.embed``).
+- ``emb``: a sentence embedding of the title and lead (``storyline.extract.embed``).
 - time: clusters whose last article is older than a window are closed, and the similarity
   decays linearly with the gap inside the window.
 
@@ -40,13 +40,13 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from storyline.errors import InputError
-from storyline.group_features import (
+from storyline.group.features import (
     Features,
     compute_features,
     headline,
     lead_text,
 )
-from storyline.group_pool import _ordinal, _Pool, _short_hash, _Vecs
+from storyline.group.pool import _ordinal, _Pool, _short_hash, _Vecs
 from storyline.model import Article, Event, Story
 
 __all__ = [
@@ -85,7 +85,7 @@ class GroupOptions:
     (``storyline.evaluation.group.evaluate(..., outlets=DEV_OUTLETS)``).
     """
 
-    # "auto" = MiniLM when installed, else hashed TF (see storyline.embed).
+    # "auto" = MiniLM when installed, else hashed TF (see storyline.extract.embed).
     embedder: str = "auto"
     # Lead embedded by the sentence model: title + first sentences (MiniLM is ~40 leads/s;
     # 3 sentences fit its 128 word-piece window). Not tuned: the brief's default.

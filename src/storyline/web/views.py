@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 
 from rapidfuzz import fuzz
 
-from storyline.meta import parse_day
+from storyline.ingest.meta import parse_day
 from storyline.model import Article, Entity, Story
 from storyline.store import Store
 from storyline.text import content_words, split_sentences
@@ -427,20 +427,20 @@ def _safely(name: str, unavailable: dict[str, str], fn: Any) -> Any:
 
 
 def _dates(article: Article, index: SentenceIndex) -> list[DateFound]:
-    from storyline.timex import find_timexes
+    from storyline.extract.timex import find_timexes
 
     return [DateFound(t.text, t.type, t.value, t.start, t.end, index.at(t.start))
             for t in find_timexes(article.text, article.published)]
 
 
 def _entities(article: Article, options: Any = None) -> list[Entity]:
-    from storyline.entities import extract_entities
+    from storyline.extract.entities import extract_entities
 
     return extract_entities([article], getattr(options, "entities", None))
 
 
 def _quantities(article: Article, index: SentenceIndex) -> list[QuantityFound]:
-    from storyline.claims import extract_quantities
+    from storyline.extract.claims import extract_quantities
 
     return [
         QuantityFound(q.value, q.number, getattr(q, "unit", None), q.qualifier,

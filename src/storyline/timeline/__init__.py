@@ -4,7 +4,7 @@ The method is date-wise timeline summarization (news-tls, Gholipour Ghalandari &
 ACL 2020), which beats clustering-first methods on the public benchmarks and needs no model:
 
 1. every sentence that mentions a calendar day (resolved against its article's ``published``
-   date by :mod:`storyline.timex`) names that day; each article also votes for its
+   date by :mod:`storyline.extract.timex`) names that day; each article also votes for its
    publication day and the day before (news reports what happened yesterday);
 2. days are ranked by how many *articles* point at them, with references from later articles
    weighing more (a day that later reports look back to is a day that mattered);
@@ -14,7 +14,7 @@ ACL 2020), which beats clustering-first methods on the public benchmarks and nee
    as news-tls does) opens the entry, and further sentences are added greedily by how close
    they bring the whole entry to that centroid (news-tls CentroidOpt);
 4. the entry cites the article it was taken from and every other article whose sentences about
-   that day state it too (``storyline.support.supports``).
+   that day state it too (``storyline.summarize.support.supports``).
 
 It never emits a day that no article text or publication date gives, and an article without a
 publication date contributes only absolute dates ("4 July 2021"), never "on Sunday".
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from storyline.meta import parse_day
+from storyline.ingest.meta import parse_day
 from storyline.model import Article, TimelineEntry
 from storyline.text import content_words, split_sentences
 
@@ -203,11 +203,11 @@ _parse_day = parse_day
 
 
 def _timex_function(opts: TimelineOptions) -> Callable[[str, str | None], list[tuple[int, int, str, str]]]:
-    """(start, end, iso_day, precision) of every date in a text; storyline.timex when present."""
+    """(start, end, iso_day, precision) of every date in a text; storyline.extract.timex when present."""
     if opts.timexes is not None:
         return opts.timexes
     try:
-        from storyline import timex as _timex
+        from storyline.extract import timex as _timex
     except ImportError:  # the shared resolver is not installed: use the small stand-in
         return _stand_in_timexes
 
@@ -335,7 +335,7 @@ def _summarize(pool: list[_Sent], day: dt.date, vectorizer: TfidfVectorizer,
                articles: list[Article],
                opts: TimelineOptions) -> tuple[list[_Sent], list[str]]:
     """The most central sentences of a day's pool and the ids of the articles stating them."""
-    from storyline.support import supports
+    from storyline.summarize.support import supports
 
     X = vectorizer.transform([s.text for s in pool])
     centroid = _centroid(X, np.array([s.day is not None for s in pool]), opts)
@@ -524,11 +524,11 @@ _STAND_IN = re.compile(
 
 
 def _stand_in_timexes(text: str, dct: str | None) -> list[tuple[int, int, str, str]]:
-    """A small regex resolver, the trivial stand-in for ``storyline.timex`` (inject it with
+    """A small regex resolver, the trivial stand-in for ``storyline.extract.timex`` (inject it with
     ``TimelineOptions(timexes=_stand_in_timexes)``): explicit day-month dates (year from the
     text or the nearest to the publication date), weekdays (the last such day up to
     publication, ``next`` forward), yesterday/today/tomorrow. About 3x faster than
-    storyline.timex but worse on T17 (all 19 timelines, current defaults: ROUGE-1 F .113 vs
+    storyline.extract.timex but worse on T17 (all 19 timelines, current defaults: ROUGE-1 F .113 vs
     .1205, ROUGE-2 F .036 vs .040, date F1 .545 vs .548)."""
     ref = _parse_day(dct)
     out: list[tuple[int, int, str, str]] = []

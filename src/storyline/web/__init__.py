@@ -36,16 +36,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from storyline import web_views as views
+from storyline.web import views
 from storyline.errors import InputError, StorylineError
 from storyline.model import Article, Entity, Story
 from storyline.pipeline import resolve_story_id
 from storyline.store import Store
-from storyline.web_jobs import Job, JobError, Jobs, new_upload_dir, parse_paths, save_uploads
+from storyline.web.jobs import Job, JobError, Jobs, new_upload_dir, parse_paths, save_uploads
 
 log = logging.getLogger(__name__)
 
-TEMPLATES = Path(__file__).parent / "templates" / "web"
+TEMPLATES = Path(__file__).parent / "templates"
 # Pages carry no script at all: even if escaping ever failed, injected markup could not run.
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
