@@ -299,10 +299,10 @@ def print_row(row: dict) -> None:
 def bench_grouping(limit: int | None, block_days: list[int]) -> list[dict]:
     """Sequential Grouper vs blocked grouping (``group_in_blocks``) on T17, both scored
     against the gold stories and against each other (ARI, B-cubed F1 of one vs the other)."""
+    from storyline.engines.bulk import BulkOptions, group_in_blocks
     from storyline.evaluation.group import scores
     from storyline.group import GroupOptions, group_articles
     from storyline.model import Article
-    from storyline.engines.bulk import BulkOptions, group_in_blocks
 
     rows = load_base(limit)
     arts = [

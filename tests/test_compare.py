@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from storyline.extract.claims import extract_quantities
 from storyline.compare import CompareOptions, anchor_days, compare, explain, interval, label
+from storyline.extract.claims import extract_quantities
 from storyline.model import ClaimValue, Comparison
 from test_claims import load_seeds
 

@@ -18,8 +18,10 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from storyline.dedupe import DuplicateIndex  # noqa: E402 - after the importorskip
-from storyline.dedupe import banding
+from storyline.dedupe import (
+    DuplicateIndex,  # noqa: E402 - after the importorskip
+    banding,
+)
 from storyline.engines import get_engine  # noqa: E402
 from storyline.engines.local import LocalEngine  # noqa: E402
 from storyline.group import GroupOptions  # noqa: E402

@@ -99,8 +99,8 @@ def test_ambiguous_short_form_left_alone():
 
 
 def test_missing_spacy_is_reported_when_required(monkeypatch):
-    from storyline.extract import entities as mod
     from storyline.errors import MissingExtraError
+    from storyline.extract import entities as mod
 
     monkeypatch.setattr(mod, "spacy_available", lambda model="": False)
     with pytest.raises(MissingExtraError):

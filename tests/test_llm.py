@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from storyline.errors import StorylineError
-from storyline.summarize.llm import LLMOptions, abstractive_summary, build_messages, parse_citations
 from storyline.model import Article
+from storyline.summarize.llm import LLMOptions, abstractive_summary, build_messages, parse_citations
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from storyline.extract.timex import find_timexes, to_calendar
 from storyline.model import Article
 from storyline.timeline import TimelineOptions, build_timeline
-from storyline.extract.timex import find_timexes, to_calendar
 
 # Publication dates the seed texts state themselves: 001 in its header ("date 2021-07-04"),
 # 002 in its footer ("Published in Dawn, July 6th, 2021"). The others state none.

@@ -17,8 +17,8 @@ pytest.importorskip("multipart")
 from fastapi.testclient import TestClient  # noqa: E402 - after the importorskip guards
 
 from storyline import pipeline  # noqa: E402
-from storyline.extract.entities import EntityOptions  # noqa: E402
 from storyline.errors import StorylineError  # noqa: E402
+from storyline.extract.entities import EntityOptions  # noqa: E402
 from storyline.group import GroupOptions  # noqa: E402
 from storyline.model import Article, Removed  # noqa: E402
 from storyline.store import Store  # noqa: E402

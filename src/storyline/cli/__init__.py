@@ -341,8 +341,8 @@ def bulk(paths: tuple[Path, ...], out: Path, scheduler: str | None) -> None:
     except ImportError:
         _fail(MissingExtraError("dask", "dask"))
         return
-    from storyline.engines.dask import start_client
     from storyline.engines.bulk import run_bulk
+    from storyline.engines.dask import start_client
 
     try:
         client, cluster = start_client(scheduler)

@@ -46,8 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from storyline.dedupe import order_key
-from storyline.dedupe import banding
+from storyline.dedupe import banding, order_key
 from storyline.engines.local import prepare_safely
 from storyline.errors import InputError
 from storyline.ingest import Record, _from_mapping, _stem, _suffixes, _walk, iter_records

@@ -33,8 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from storyline.dedupe import DuplicateIndex, order_key
-from storyline.dedupe import banding
+from storyline.dedupe import DuplicateIndex, banding, order_key
 from storyline.engines.local import prepare_safely
 from storyline.errors import StorylineError
 from storyline.ingest import (

@@ -36,11 +36,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from storyline.web import views
 from storyline.errors import InputError, StorylineError
 from storyline.model import Article, Entity, Story
 from storyline.pipeline import resolve_story_id
 from storyline.store import Store
+from storyline.web import views
 from storyline.web.jobs import Job, JobError, Jobs, new_upload_dir, parse_paths, save_uploads
 
 log = logging.getLogger(__name__)
