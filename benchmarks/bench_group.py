@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
         seconds = grouper.timing["group_s"]
         cpu = grouper.timing["group_cpu_s"]
         stories = grouper.stories()
-        state_mb = len(json.dumps(grouper.state())) / 1e6
+        state_mb = len(json.dumps(grouper.state().to_dict())) / 1e6
         rows.append((n, seconds, cpu, len(stories), sum(len(s.events) for s in stories),
                      state_mb))
     first = rows[0][2] / rows[0][0]

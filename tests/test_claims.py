@@ -122,9 +122,9 @@ def test_docstring_examples():
     assert doctest.testmod(claims).failed == 0
 
 
-def test_fallback_date_resolver_without_timex():
-    """The private resolver used when storyline.extract.timex is missing or fails."""
-    f = claims._fallback_sentence_date
+def test_sentence_date_resolves_with_timex():
+    """The day a loose sentence names, via storyline.extract.timex (no stand-in parser)."""
+    f = claims.sentence_date
     assert f("Troops fled on Monday.", "2021-07-06") == "2021-07-05"
     assert f("Troops fled on Sunday night.", "2021-07-04") == "2021-07-04"  # same day
     assert f("It was released yesterday afternoon.", "2021-06-22") == "2021-06-21"

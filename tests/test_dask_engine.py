@@ -13,13 +13,16 @@ import dataclasses
 import gzip
 import json
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 pytest.importorskip("distributed")
 
-from storyline.dedupe import (
-    DuplicateIndex,  # noqa: E402 - after the importorskip
+from storyline.dedupe import (  # noqa: E402 - after the importorskip
+    DedupeOptions,
+    DuplicateIndex,
     banding,
 )
 from storyline.engines import get_engine  # noqa: E402
@@ -137,29 +140,30 @@ def test_dedupe_same_links_on_6k_titles_in_batches(data_dir: Path, scheduler: st
 
 def test_band_pairs_are_exactly_the_lsh_candidates(seeds: Path) -> None:
     """Banded candidate pairs == pairs datasketch's MinHashLSH returns (no more, no fewer)."""
-    import numpy as np
-
     opts = Options().dedupe
     texts = [p.read_text() for p in sorted(seeds.iterdir())]
     texts += [texts[1][: len(texts[1]) // 2], texts[3] + " Extra words at the end.", texts[3]]
     sigs, _sizes = banding.signature_block(texts, opts)
     index = DuplicateIndex(opts)
     b, r = banding.lsh_params(opts)
-    assert (b, r) == (index._lsh.b, index._lsh.r)
+    assert (b, r) == index.bands
     n = len(texts)
     rows = banding.band_rows(sigs, np.arange(n), np.ones(n, bool), np.ones(n, bool), b, r)
     pairs = {tuple(p) for part in banding.split_rows(rows, 3) for p in banding.pair_rows(None, part).tolist()}
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=opts.lsh_threshold, num_perm=opts.num_perm)  # as DuplicateIndex builds it
     expected = set()
     for i in range(n):
-        for j in index._lsh.query(banding_minhash(sigs[i], opts)):
+        for j in lsh.query(banding_minhash(sigs[i], opts)):
             expected.add((i, int(j)))
-        index._lsh.insert(str(i), banding_minhash(sigs[i], opts))
+        lsh.insert(str(i), banding_minhash(sigs[i], opts))
     expected = {(i, j) for i, j in expected if banding.shares_band(sigs[i], sigs[j], b, r)}
     assert pairs == expected
     assert {(5, 1), (6, 3), (7, 3), (7, 6)} <= pairs
 
 
-def banding_minhash(sig, opts):  # type: ignore[no-untyped-def]
+def banding_minhash(sig: np.ndarray, opts: DedupeOptions) -> Any:
     from datasketch import MinHash
 
     return MinHash(num_perm=opts.num_perm, seed=opts.seed, hashvalues=sig, scheme="affine32")
@@ -210,3 +214,32 @@ def test_bulk_path_writes_parquet_with_the_same_duplicates(
     story = dict(zip(table["id"], table["story_id"], strict=True))
     assert all(story[aid] == story[dup] for aid, dup in got.items() if dup)
     assert table["story_id"].notna().all() and table["event_id"].notna().all()
+
+
+def test_plan_units_read_the_same_records_in_order(
+    seeds: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Dask units, read as the workers read them, are ``iter_records`` of the same
+    paths: the same walk, big containers split into record chunks, small files in runs."""
+    from storyline.engines import dask as dask_engine
+    from storyline.ingest import iter_records, read_items
+
+    examples = Path(__file__).resolve().parents[1] / "examples" / "news"
+    monkeypatch.setattr(dask_engine, "SPLIT_BYTES", 100)  # every container counts as big
+    monkeypatch.setattr(dask_engine, "RECORDS_PER_UNIT", 2)
+    monkeypatch.setattr(dask_engine, "FILES_PER_UNIT", 3)
+    paths = [examples, tmp_path / "missing.txt", seeds]
+    opts = _options("local")
+    units = dask_engine.plan_units(paths, opts)
+    flat = [x for kind, u in units for x in (read_items(u, opts.ingest) if kind == "paths" else u)]
+    assert flat == list(iter_records(paths, opts.ingest))
+    assert {kind for kind, _u in units} == {"items", "paths"} and len(units) > 4
+
+
+def test_bulk_command_offers_the_bulk_options() -> None:
+    from click.testing import CliRunner
+
+    from storyline.cli import main
+
+    out = CliRunner().invoke(main, ["bulk", "--help"]).output
+    assert "--block-days" in out and "--no-dates" in out and "--scheduler" in out and "Example" in out

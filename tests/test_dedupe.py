@@ -58,3 +58,20 @@ def test_idempotent(texts: list[str]) -> None:
     mark_duplicates(arts, index)
     assert [a.duplicate_of for a in arts] == first
     assert all(a.duplicate_of != a.id for a in arts)
+
+
+def test_index_read_access_for_engines(seeds: Path) -> None:
+    """What the Dask engine reads of an index, through public methods."""
+    from storyline.dedupe import signatures
+
+    arts = _seeds(seeds)
+    index = DuplicateIndex()
+    assert index.count() == 0 and bool(index)  # an empty index is still an index
+    sigs = mark_duplicates(arts, index)
+    assert index.count() == 5 and index.ids() == sorted(sigs) and index.ids(3) == sorted(sigs)[3:]
+    assert "000" in index and "nope" not in index
+    sig, size = signatures([arts[0].text])[0]
+    assert (index.signature("000") == sig).all() and index.size("000") == size
+    assert index.root("000") == "000" and index.root("nope") == "nope"
+    b, r = index.bands
+    assert b * r <= index.options.num_perm

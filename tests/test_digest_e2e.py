@@ -147,3 +147,37 @@ def test_bad_database_is_one_line(tmp_path: Path) -> None:
     proc = run_cli("digest", str(EXAMPLES), "--db", "x.db", cwd=tmp_path)
     assert proc.returncode == 2 and "not a usable storyline database" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_summary_options_survive_in_the_store(tmp_path: Path, seeds: Path) -> None:
+    """Options chosen at digest time are saved with the store: `add` without flags and
+    `report` analyse with them; a flag given later replaces them and is saved."""
+    from click.testing import CliRunner
+
+    from storyline.cli import main
+    from storyline.pipeline import stored_options
+    from storyline.store import Store
+
+    db = str(tmp_path / "s.db")
+    runner = CliRunner()
+    first = runner.invoke(main, ["digest", str(EXAMPLES), "--db", db, "--out", str(tmp_path / "a"),
+                                 "--sentences", "2"])
+    assert first.exit_code == 0, first.output
+    data = json.loads((tmp_path / "a" / "digest.json").read_text())
+    assert max(len(s["summary"]) for s in data["stories"]) == 2
+
+    added = runner.invoke(main, ["add", str(seeds), "--db", db, "--no-analyze"])
+    assert added.exit_code == 0, added.output
+    report = runner.invoke(main, ["report", "--db", db, "--out", str(tmp_path / "b")])
+    assert report.exit_code == 0, report.output
+    data = json.loads((tmp_path / "b" / "digest.json").read_text())
+    seed_story = max(data["stories"], key=lambda s: len(s["article_ids"]))
+    assert len(seed_story["article_ids"]) >= 5
+    assert len(seed_story["summary"]) == 2  # the default would give 5
+    assert all(len(s["summary"]) <= 2 for s in data["stories"])
+
+    again = runner.invoke(main, ["add", str(seeds), "--db", db, "--words", "60"])
+    assert again.exit_code == 0, again.output
+    with Store(db) as store:
+        saved = stored_options(store)
+    assert (saved.summary.words, saved.summary.sentences) == (60, None)

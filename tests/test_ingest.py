@@ -168,3 +168,38 @@ def test_date_from_a_date_line_or_dateline_only() -> None:
         Record(id="c", source="s", text="The dam was inspected on March 2, 2019 and again later.")
     )
     assert isinstance(inside, Article) and inside.published is None  # a date in a sentence is not the date
+
+
+def test_formats_registry_one_format_per_suffix() -> None:
+    import pytest
+
+    from storyline.errors import StorylineError
+    from storyline.ingest import FORMATS, Format, format_for, formats, register
+
+    names = [f.name for f in formats()]
+    assert names == ["text", "html", "feed", "jsonl", "csv", "json", "warc"]
+    assert format_for(".JSONL") is FORMATS[".jsonl"] and format_for(".parquet") is None
+    with pytest.raises(StorylineError, match="already 'text'"):
+        register(Format("notes", (".md",), FORMATS[".txt"].read))
+    assert FORMATS[".md"].name == "text"
+
+
+def test_walk_then_read_file_is_iter_records(tmp_path: Path) -> None:
+    """The one walk: files in sorted order, hidden ones passed over, a missing path an
+    error in its place; reading what it yields gives exactly ``iter_records``."""
+    from storyline.ingest import InputFile, read_items, walk
+
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "z.txt").write_text("Zed article text.\n")
+    (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(b'{"text": "One."}\n{"text": "Two."}\n'))
+    (tmp_path / ".hidden.txt").write_text("not read")
+    (tmp_path / "notes.docx").write_bytes(b"PK")
+    items = list(walk([tmp_path, tmp_path / "gone.txt"]))
+    files = [i for i in items if isinstance(i, InputFile)]
+    assert [f.path.name for f in files] == ["a.jsonl.gz", "notes.docx", "z.txt"]
+    assert (files[0].suffix, files[0].gz, files[0].format.name) == (".jsonl", True, "jsonl")
+    assert files[1].format is None
+    assert isinstance(items[-1], IngestError) and items[-1].error == "no such file or folder"
+    walked = list(read_items(items))
+    assert walked == list(iter_records([tmp_path, tmp_path / "gone.txt"]))
+    assert [getattr(r, "id", None) for r in walked] == ["a-1", "a-2", None, "z", None]

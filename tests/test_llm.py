@@ -6,6 +6,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,7 @@ class _FakeServer:
     """Answers POST /v1/chat/completions with a canned completion and records requests."""
 
     def __init__(self, completion: str) -> None:
-        self.requests: list[dict] = []  # type: ignore[type-arg]
+        self.requests: list[dict[str, Any]] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -120,3 +121,26 @@ def test_digest_cli_with_llm(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "r" / "digest.json").read_text())
     texts = [c["text"] for s in data["stories"] for c in s["summary"]]
     assert not any("9,999" in t for t in texts)
+
+
+def test_llm_choice_and_length_survive_in_the_store(tmp_path: Path, seeds: Path) -> None:
+    """`digest --llm URL --sentences 2`, then `add` without flags: the pipeline picks the
+    ``llm`` summarizer by name from the saved options and asks it for 2 sentences."""
+    from click.testing import CliRunner
+
+    from storyline.cli import main
+
+    examples = Path(__file__).resolve().parents[1] / "examples" / "news"
+    db = str(tmp_path / "d.db")
+    with _FakeServer("The Verrin Dam held through Monday. [1]") as fake:
+        runner = CliRunner()
+        first = runner.invoke(main, ["digest", str(examples), "--out", str(tmp_path / "r"), "--db", db,
+                                     "--llm", fake.url, "--model", "fake", "--sentences", "2"])
+        assert first.exit_code == 0, first.output
+        before = len(fake.requests)
+        assert before > 0
+        added = runner.invoke(main, ["add", str(seeds), "--db", db])
+        assert added.exit_code == 0, added.output
+    later = fake.requests[before:]
+    assert later and all(r["json"]["model"] == "fake" for r in later)
+    assert all("at most 2 sentences" in r["json"]["messages"][1]["content"] for r in later)

@@ -10,7 +10,7 @@ import pytest
 
 from storyline import pipeline
 from storyline.extract.entities import EntityOptions
-from storyline.group import GroupOptions
+from storyline.group import GroupOptions, GroupState
 from storyline.model import Article
 from storyline.store import Store
 from test_group import _egypt_libya
@@ -47,15 +47,15 @@ def test_batches_store_what_one_call_stores(batched: tuple[Path, dict, set[str]]
     db, expected, touched = batched
     with Store(db) as many:
         assert many.groups() == expected
-        state = many.get_json(pipeline.GROUP_STATE)
+        state = GroupState.from_dict(many.get_json(pipeline.GROUP_STATE))
         live = {sid for sid, _ in expected.values()}
         # A split and a merge happened; every story a batch touched (including one that
         # lost all its articles) was analysed or deleted: nothing stale is left behind.
-        assert len(live) >= 2 and state["alias"]
-        assert set(state["alias"]) <= touched
+        assert len(live) >= 2 and state.alias
+        assert set(state.alias) <= touched
         assert pipeline.stale_stories(many) == []
         assert {s.id for s in many.stories()} == live
-        for old in state["alias"]:
+        for old in state.alias:
             assert pipeline.resolve_story_id(many, old) in live
 
 
@@ -67,7 +67,7 @@ def test_merged_story_id_redirects(batched: tuple[Path, dict, set[str]]) -> None
 
     db, _, _ = batched
     with Store(db) as store:
-        alias = store.get_json(pipeline.GROUP_STATE)["alias"]
+        alias = GroupState.from_dict(store.get_json(pipeline.GROUP_STATE)).alias
     old, new = next(iter(alias.items()))
     client = TestClient(create_app(db, options=FAST))
     page = client.get(f"/stories/{old}", follow_redirects=False)

@@ -1,21 +1,36 @@
-"""The SQLite store: round trips, idempotent adds, clashing ids kept, integrity."""
+"""The stores: round trips, idempotent adds, clashing ids kept, search, one writer at a time,
+integrity. Every test runs against SQLite and PostgreSQL (``new_store_target``, conftest)."""
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storyline.model import Article, Removed, Story
-from storyline.store import Store
+from storyline import pipeline
+from storyline.errors import InputError, MissingExtraError
+from storyline.extract.entities import EntityOptions
+from storyline.group import GroupOptions
+from storyline.model import Article, IngestError, Removed, Story
+from storyline.store import ArticleRow, Store, StoredBatch, StoryStore, open_store
+
+NewTarget = Callable[[], "str | Path"]
+REPO = Path(__file__).resolve().parents[1]
 
 ids = st.text(alphabet="abcdefghij0123456789-_", min_size=1, max_size=12)
 texts = st.text(min_size=1, max_size=400).filter(lambda t: t.strip() != "")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(
         st.tuples(ids, texts, st.none() | st.text(max_size=50)),
@@ -24,15 +39,14 @@ texts = st.text(min_size=1, max_size=400).filter(lambda t: t.strip() != "")
         unique_by=lambda x: x[0],
     )
 )
-def test_round_trip(tmp_path: Path, rows: list[tuple[str, str, str | None]]) -> None:
-    db = tmp_path / "rt.db"
-    db.unlink(missing_ok=True)
+def test_round_trip(new_store_target: NewTarget, rows: list[tuple[str, str, str | None]]) -> None:
     arts = [
         Article(id=i, text=t, title=title, removed=[Removed("x", "teaser")], published="2021-07-04")
         for i, t, title in rows
     ]
-    with Store(db) as store:
-        store.add_articles(arts)
+    with open_store(new_store_target()) as store:
+        first = store.add_articles(arts)
+        assert isinstance(first, StoredBatch) and first.added == [a.id for a in arts]
         again = store.add_articles([Article(**{**a.__dict__}) for a in arts])
         assert again.added == [] and sorted(again.unchanged) == sorted(a.id for a in arts)
         loaded = {a.id: a for a in store.articles()}
@@ -40,8 +54,13 @@ def test_round_trip(tmp_path: Path, rows: list[tuple[str, str, str | None]]) -> 
         assert loaded[art.id] == art
 
 
-def test_same_id_other_text_is_kept_under_a_derived_id(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.db") as store:
+def test_backends_satisfy_the_protocol(new_store_target: NewTarget) -> None:
+    with open_store(new_store_target()) as store:
+        assert isinstance(store, StoryStore)
+
+
+def test_same_id_other_text_is_kept_under_a_derived_id(new_store_target: NewTarget) -> None:
+    with open_store(new_store_target()) as store:
         store.add_articles([Article(id="x", text="first text")])
         res = store.add_articles([Article(id="x", text="second, different text")])
         assert list(res.renamed) == ["x"] and res.renamed["x"].startswith("x~")
@@ -51,24 +70,193 @@ def test_same_id_other_text_is_kept_under_a_derived_id(tmp_path: Path) -> None:
         assert store.integrity_ok()
 
 
-def test_stories_and_search(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.db") as store:
-        store.add_articles([Article(id="a", text="The Verrin Dam held on Monday.", title="Dam holds")])
+def test_stories_and_search(new_store_target: NewTarget) -> None:
+    with open_store(new_store_target()) as store:
+        store.add_articles([
+            Article(id="a", text="The Verrin Dam held on Monday.", title="Dam holds"),
+            Article(id="b", text="Rain fell on Verrin again; the river rose.", title="Rain"),
+        ])
         store.put_story(Story(id="s-1", title="Dam", article_ids=["a"]), ("2025-03-10", "2025-03-10"))
-        assert store.story("s-1").title == "Dam"
-        assert store.search("verrin") == ["a"]
+        store.put_story(Story(id="s-2", title="Old", article_ids=["b"]), ("2025-01-01", "2025-01-02"))
+        store.put_story(Story(id="s-0", title="Undated", article_ids=[]))
+        store.put_story(Story(id="s-2", title="Older", article_ids=["b"]), ("2025-01-01", "2025-01-02"))
+        assert store.story("s-1").title == "Dam" and store.story("nope") is None
+        assert [s.id for s in store.stories()] == ["s-1", "s-2", "s-0"]  # newest last date first
+        assert [s.title for s in store.stories(["s-2"])] == ["Older"]
+        assert store.search("verrin") == ["a", "b"] or store.search("verrin") == ["b", "a"]
+        assert store.search("VERRIN dam") == ["a"]  # every word, any case, title or text
+        assert store.search("holds") == ["a"]
+        assert store.search("verrin", limit=1) in (["a"], ["b"])
         assert store.search('dam" OR "x') == []  # quotes in queries cannot break FTS syntax
+        assert store.search("dam OR rain") == []  # nor can operators: every word must match
+        assert store.search("   ") == []
+        store.delete_story("s-1")
+        assert store.story("s-1") is None
 
 
-def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.db") as store:
+def test_groups_rows_signatures_and_copies(new_store_target: NewTarget) -> None:
+    rng = np.random.default_rng(7)
+    sig_a = rng.integers(0, 2**64 - 1, size=128, dtype=np.uint64)
+    sig_b = rng.integers(0, 2**64 - 1, size=128, dtype=np.uint64)
+    with open_store(new_store_target()) as store:
+        store.add_articles(
+            [
+                Article(id="a", text="one", title="A", outlet="Post", published="2025-03-09",
+                        url="https://example.org/a"),
+                Article(id="b", text="one again", duplicate_of="a"),
+                Article(id="c", text="no signature"),
+            ],
+            {"a": (sig_a, 40), "b": (sig_b, 41)},
+        )
+        store.set_group("a", "s-1", "e-1")
+        store.set_group("b", "s-1", None)
+        assert store.groups() == {"a": ("s-1", "e-1"), "b": ("s-1", None), "c": (None, None)}
+        sigs = list(store.signatures())
+        assert [(s[0], s[2], s[3]) for s in sigs] == [("a", 40, None), ("b", 41, "a")]
+        assert sigs[0][1].dtype == np.uint64 and np.array_equal(sigs[0][1], sig_a)
+        assert np.array_equal(sigs[1][1], sig_b)
+        assert store.article_rows() == [
+            ArticleRow("a", "A", "Post", "2025-03-09", None, "s-1", "e-1", "https://example.org/a"),
+            ArticleRow("b", None, None, None, "a", "s-1", None, None),
+            ArticleRow("c", None, None, None, None, None, None, None),
+        ]
+        assert store.duplicates("a") == ["b"] and store.duplicates("b") == []
+        assert [a.id for a in store.articles(["c", "a", "a"])] == ["a", "c"]  # insertion order
+        assert store.article("b").duplicate_of == "a" and store.article("zz") is None
+        assert store.count_articles() == 3
+
+
+def test_meta_json_and_errors(new_store_target: NewTarget) -> None:
+    with open_store(new_store_target()) as store:
+        assert store.get_meta("store_version") == "1"
+        assert store.get_json("state") is None
+        store.set_json("state", {"alias": {"s-2": "s-1"}, "n": [1, 2.5]})
+        store.set_json("state", {"alias": {"s-3": "s-1"}})
+        assert store.get_json("state") == {"alias": {"s-3": "s-1"}}
+        store.add_errors([IngestError("a.txt", "empty"), IngestError("b.txt", "not UTF-8")])
+        store.add_errors([IngestError("a.txt", "empty")])
+        found = sorted((e.path, e.error) for e in store.errors())
+        assert found == [("a.txt", "empty"), ("b.txt", "not UTF-8")]
+
+
+def test_analyses_round_trip_and_go_with_their_article(new_store_target: NewTarget) -> None:
+    with open_store(new_store_target()) as store:
+        store.add_articles([Article(id="a", text="one"), Article(id="b", text="two")])
+        assert store.analyses(["a", "b"]) == {}
+        store.put_analyses({"a": {"sentences": ["One."], "dates": [], "n": 1.5}, "b": {"é": None}})
+        store.put_analyses({"b": {"figures": [3]}})
+        assert store.analyses(["a", "b", "zz"]) == {
+            "a": {"sentences": ["One."], "dates": [], "n": 1.5},
+            "b": {"figures": [3]},
+        }
+        with store.writing():  # no delete method yet: the web/CLI never delete articles
+            store.conn.execute("DELETE FROM articles WHERE id = 'a'")  # type: ignore[attr-defined]  # both backends have conn
+        assert store.analyses(["a", "b"]) == {"b": {"figures": [3]}}
+
+
+def test_a_failed_transaction_leaves_nothing(new_store_target: NewTarget) -> None:
+    with open_store(new_store_target()) as store:
         try:
             with store.writing():
                 store.add_articles([Article(id="a", text="text")])
+                store.put_story(Story(id="s-1", title="t", article_ids=["a"]))
                 raise RuntimeError("killed")
         except RuntimeError:
             pass
-        assert store.count_articles() == 0
+        assert store.count_articles() == 0 and store.stories() == []
+        store.add_articles([Article(id="a", text="text")])  # and the store is usable after
+        assert store.count_articles() == 1
+
+
+def test_one_writer_at_a_time_readers_never_wait(new_store_target: NewTarget) -> None:
+    target = new_store_target()
+    order: list[str] = []
+    opened, go = threading.Event(), threading.Event()
+
+    def writer() -> None:  # another process, in effect: its own connection
+        with open_store(target) as second:  # opening takes the write lock too: do it first
+            opened.set()
+            go.wait(10)
+            with second.writing():
+                order.append("second")
+                second.add_articles([Article(id="b", text="two")])
+
+    with open_store(target) as first:
+        thread = threading.Thread(target=writer)
+        thread.start()
+        assert opened.wait(10)
+        with first.writing():
+            first.add_articles([Article(id="a", text="one")])
+            go.set()
+            time.sleep(0.5)  # the second writer is now waiting for the lock
+            with open_store(target, readonly=True, timeout=5) as reader:
+                assert reader.count_articles() == 0  # sees only committed data, without waiting
+            order.append("first")
+        thread.join(20)
+        assert order == ["first", "second"]
+        assert [a.id for a in first.articles()] == ["a", "b"]
+
+
+def test_readonly_store_reads_and_refuses_a_missing_store(new_store_target: NewTarget) -> None:
+    target = new_store_target()
+    with open_store(target) as store:
+        store.add_articles([Article(id="a", text="The Verrin Dam held.")])
+    with open_store(target, readonly=True) as reader:
+        assert reader.count_articles() == 1 and reader.search("dam") == ["a"]
+        assert reader.analyses(["a"]) == {}
+    if isinstance(target, Path):
+        missing: str | Path = target.with_name("missing.db")
+    else:
+        import psycopg
+
+        base, _, name = target.rpartition("/")
+        missing = f"{base}/{name}_empty"
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}_empty")
+    with pytest.raises(InputError):
+        open_store(missing, readonly=True)
+
+
+def test_digest_gives_the_same_stories_on_every_backend(
+    new_store_target: NewTarget, tmp_path: Path
+) -> None:
+    """The pipeline end to end: the same stories (ids, titles, articles) as into SQLite."""
+    opts = pipeline.Options(
+        group=GroupOptions(embedder="tfidf-hash"), entities=EntityOptions(use_spacy=False)
+    )
+    paths = [REPO / "examples" / "news"]
+
+    def run(target: str | Path) -> list[tuple[str, str, list[str]]]:
+        with open_store(target) as store:
+            report, result = pipeline.digest(store, paths, opts)
+            assert result.ingested
+            again = pipeline.add(store, paths, opts)
+            assert again.new == []
+            return [(s.id, s.title, s.article_ids) for s in report.stories]
+
+    assert run(new_store_target()) == run(tmp_path / "reference.db")
+
+
+def test_open_store_by_path_or_url(tmp_path: Path) -> None:
+    with open_store(tmp_path / "a.db") as store:
+        assert isinstance(store, Store)
+    with open_store(str(tmp_path / "b.db")) as store:
+        assert isinstance(store, Store)
+    with pytest.raises(InputError, match="no store backend"):
+        open_store("mysql://localhost/x")
+
+
+def test_missing_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_import = builtins.__import__
+
+    def fake_import(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "psycopg":
+            raise ImportError("No module named 'psycopg'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    with pytest.raises(MissingExtraError, match=r"storyline\[postgres\]"):
+        open_store("postgresql://nobody@127.0.0.1:1/none")
 
 
 def test_not_a_database(tmp_path: Path) -> None:
@@ -81,3 +269,10 @@ def test_not_a_database(tmp_path: Path) -> None:
         assert not isinstance(exc, sqlite3.DatabaseError)
     else:
         raise AssertionError("expected an error")
+
+
+def test_unreachable_server_is_a_one_line_input_error() -> None:
+    pytest.importorskip("psycopg")
+    with pytest.raises(InputError, match="cannot connect") as info:
+        open_store("postgresql://nobody:secret@127.0.0.1:1/none", timeout=2)
+    assert "secret" not in str(info.value)

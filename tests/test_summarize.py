@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storyline.model import Article
+from storyline.model import Article, Citation
 from storyline.summarize import SummaryOptions, summarize
 from storyline.summarize.support import supports
 
@@ -26,11 +26,11 @@ def seed_articles(seeds: Path) -> list[Article]:
 
 
 @pytest.fixture(scope="module")
-def seed_summary(seed_articles: list[Article]):  # type: ignore[no-untyped-def]
+def seed_summary(seed_articles: list[Article]) -> list[Citation]:
     return summarize(seed_articles)
 
 
-def test_length_and_citations(seed_summary, seed_articles: list[Article]) -> None:  # type: ignore[no-untyped-def]
+def test_length_and_citations(seed_summary: list[Citation], seed_articles: list[Article]) -> None:
     texts = {a.id: a.text for a in seed_articles}
     assert 3 <= len(seed_summary) <= 7
     for cit in seed_summary:
@@ -44,7 +44,7 @@ def test_length_and_citations(seed_summary, seed_articles: list[Article]) -> Non
         assert cit.text in texts[cit.sources[0]]
 
 
-def test_shared_facts_cite_several_seeds(seed_summary) -> None:  # type: ignore[no-untyped-def]
+def test_shared_facts_cite_several_seeds(seed_summary: list[Citation]) -> None:
     multi = [c for c in seed_summary if len(c.sources) >= 2]
     assert multi, [c.sources for c in seed_summary]
     # The UN envoy's "more than 50 of 370 districts" is reported by seeds 003 and 004.
@@ -53,7 +53,7 @@ def test_shared_facts_cite_several_seeds(seed_summary) -> None:  # type: ignore[
         assert {s[:3] for s in c.sources} >= {"003", "004"}
 
 
-def test_no_teasers_or_page_furniture(seed_summary, seed_articles: list[Article]) -> None:  # type: ignore[no-untyped-def]
+def test_no_teasers_or_page_furniture(seed_summary: list[Citation], seed_articles: list[Article]) -> None:
     teaser_text = ""
     for art in seed_articles:
         for marker in ("Recommended Stories", "Must Read", "\nOpinion\n"):
@@ -65,7 +65,7 @@ def test_no_teasers_or_page_furniture(seed_summary, seed_articles: list[Article]
         assert "REUTERS/" not in cit.text and "Click" not in cit.text
 
 
-def test_sentences_usable_out_of_context(seed_summary) -> None:  # type: ignore[no-untyped-def]
+def test_sentences_usable_out_of_context(seed_summary: list[Citation]) -> None:
     for cit in seed_summary:
         first = cit.text.split()[0].lower()
         assert first not in {"he", "she", "it", "they", "but", "and", "this"}

@@ -30,7 +30,7 @@ __version__ = "0.1.0"
 
 # The pipeline pulls in scikit-learn and friends; load it on first use, not on import.
 _LAZY = {
-    "Options": "storyline.pipeline",
+    "Options": "storyline.options",
     "AddResult": "storyline.pipeline",
     "add": "storyline.pipeline",
     "analyze": "storyline.pipeline",

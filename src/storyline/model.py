@@ -7,11 +7,17 @@ exactly these records serialized (see ``to_dict``), validated by the JSON Schema
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from storyline.text import Sentence
+
 SCHEMA_VERSION = "1.1"
+# Bump when ``storyline.extract.analyze_article`` computes something else: stored analyses of
+# another version are recomputed, not trusted.
+ANALYSIS_VERSION = 1
 
 
 @dataclass
@@ -44,6 +50,11 @@ class Article:
     removed: list[Removed] = field(default_factory=list)
     duplicate_of: str | None = None
     source: str | None = None
+    # What every stage reads instead of re-splitting the text (``storyline.extract.analysis_of``
+    # attaches it once). Not part of the report and not of equality: it is derived data.
+    analysis: ArticleAnalysis | None = field(
+        default=None, compare=False, repr=False, metadata={"transient": True}
+    )
 
     @property
     def body(self) -> str:
@@ -122,6 +133,92 @@ class Comparison:
 
 
 @dataclass
+class Quantity:
+    """One figure stated in one sentence of one article.
+
+    ``value`` is the figure as written, qualifier included ("1,037", "more than 300",
+    "hundreds of"); ``number`` its numeric reading (the magnitude for vague figures:
+    100 for "hundreds of"); ``high`` the upper end of a written range ("2,500-3,500").
+    ``date`` is when it held: the resolved date the sentence names, else the article's
+    published date; ``reported`` is always the published date (what a later report updates).
+    """
+
+    article_id: str
+    sentence: str
+    value: str
+    number: float
+    qualifier: str | None
+    unit: str
+    attribution: str | None
+    date: str | None
+    reported: str | None = None
+    high: float | None = None
+    # Modifiers that say whose or which: capitalised ("Afghan", "US", "NATO") or a status
+    # ("confirmed", "suspected").
+    descriptor: str | None = None
+    start: int = 0  # character offset of the figure in ``Article.text``
+    end: int = 0
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A calendar date a sentence names: offsets inside the sentence, the ISO value
+    ("2021-07-04", "2021-07", "2021") and its precision (``day``, ``month`` or ``year``)."""
+
+    start: int
+    end: int
+    value: str
+    precision: str
+
+
+@dataclass
+class ArticleAnalysis:
+    """What one article says, computed once (``storyline.extract.analyze_article``) and kept,
+    so that no stage splits the same text again and a story analysis reuses it.
+
+    ``sentences`` are ``split_sentences(article.text)``; ``dates[i]`` the calendar dates that
+    sentence ``i`` names (only sentences with a day-like word are tagged: the tagger's cost
+    grows with the text and most sentences name no day); ``days[i]`` the day sentence ``i``
+    reports about (its first day-precision date not after "since", "until" ...), else None,
+    filled only for the sentences a stage asked about (``storyline.extract.analysis.day_of``);
+    ``quantities`` the figures (None until ``storyline.extract.claims`` has read them).
+    ``checksum`` ties the record to the article id, text and date it was computed from: a
+    record whose checksum differs is stale and recomputed.
+    """
+
+    checksum: str
+    sentences: list[Sentence]
+    dates: list[list[DateMention]]
+    days: dict[int, str | None]
+    quantities: list[Quantity] | None = None
+    version: int = ANALYSIS_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (what the store keeps); sentences as [start, end, text]."""
+        return {
+            "version": self.version,
+            "checksum": self.checksum,
+            "sentences": [[s.start, s.end, s.text] for s in self.sentences],
+            "dates": [[[d.start, d.end, d.value, d.precision] for d in ds] for ds in self.dates],
+            "days": [[i, d] for i, d in sorted(self.days.items())],
+            "quantities": None if self.quantities is None else [to_dict(q) for q in self.quantities],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ArticleAnalysis:
+        """Rebuild from ``to_dict`` output."""
+        quantities = data.get("quantities")
+        return cls(
+            checksum=data["checksum"],
+            sentences=[Sentence(text, start, end) for start, end, text in data["sentences"]],
+            dates=[[DateMention(*d) for d in ds] for ds in data["dates"]],
+            days={int(i): d for i, d in data["days"]},
+            quantities=None if quantities is None else [Quantity(**q) for q in quantities],
+            version=data.get("version", 0),
+        )
+
+
+@dataclass
 class Story:
     """A group of articles about one developing story."""
 
@@ -147,8 +244,30 @@ class Digest:
 
 
 def to_dict(record: Any) -> dict[str, Any]:
-    """Serialize any record of this module to plain JSON-ready data."""
-    return dataclasses.asdict(record)
+    """Serialize any record of this module to plain JSON-ready data.
+
+    Like ``dataclasses.asdict``, but fields marked ``transient`` (``Article.analysis``) are
+    left out: they are derived data, stored on their own, and not part of the report.
+    """
+    out = _plain(record)
+    assert isinstance(out, dict)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not f.metadata.get("transient")
+        }
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(_plain(v) for v in value))
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return type(value)((_plain(k), _plain(v)) for k, v in value.items())
+    return copy.deepcopy(value)
 
 
 def article_from_dict(data: dict[str, Any]) -> Article:

@@ -3,53 +3,56 @@
 ``add`` puts new articles into the store and assigns them to stories online; ``analyze``
 rebuilds the cited analysis of the stories that changed; ``digest`` does both and returns the
 ``Digest`` the report is written from. Stages are called through their module's plain
-function, with their options taken from one ``Options`` object.
+function, with their options taken from one ``Options`` object (``storyline.options``);
+the options a store was built with are saved in it and are the default of the next run on
+that store (``stored_options``), so a summary length or summarizer chosen once sticks.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from storyline.compare import CompareOptions, compare
-from storyline.dedupe import DedupeOptions, DuplicateIndex, order_key
+from storyline.compare import compare
+from storyline.dedupe import DuplicateIndex, order_key
 from storyline.engines import Engine, get_engine
-from storyline.extract.entities import EntityOptions, extract_entities
-from storyline.group import Grouper, GroupOptions
-from storyline.ingest import IngestOptions, content_hash
-from storyline.model import Article, Citation, Digest, Event, IngestError, Story
-from storyline.store import Store
-from storyline.summarize import SummaryOptions, summarize
+from storyline.extract.entities import extract_entities
+from storyline.group import Grouper, GroupOptions, GroupState
+from storyline.ingest import content_hash
+from storyline.model import Article, ArticleAnalysis, Citation, Digest, Event, IngestError, Story
+from storyline.options import Options
+from storyline.store import StoryStore
+from storyline.summarize import get_summarizer
 from storyline.text import content_words
-from storyline.timeline import TimelineOptions, build_timeline
+from storyline.timeline import build_timeline
 
 Progress = Callable[[str, int, int | None], None]
 GROUP_STATE = "group_state"
+OPTIONS = "options"  # store key of the options the store's stories were analysed with
 
-
-@dataclass
-class Options:
-    """Every stage's options in one object, passed down instead of keyword lists."""
-
-    ingest: IngestOptions = field(default_factory=IngestOptions)
-    dedupe: DedupeOptions = field(default_factory=DedupeOptions)
-    group: GroupOptions = field(default_factory=GroupOptions)
-    entities: EntityOptions = field(default_factory=EntityOptions)
-    compare: CompareOptions = field(default_factory=CompareOptions)
-    timeline: TimelineOptions = field(default_factory=TimelineOptions)
-    summary: SummaryOptions = field(default_factory=SummaryOptions)
-    # Where per-article work runs: "local" (this process) or "dask" (see storyline.engines).
-    engine: str = "local"
-    scheduler: str | None = None
-    # Articles stored per transaction: what a killed run can lose (and redo on the next).
-    batch_size: int = 1000
-    # Optional abstractive summary through an OpenAI-compatible endpoint (off by default);
-    # its output passes the same support check as the extractive summary.
-    llm_url: str | None = None
-    llm_model: str | None = None
+__all__ = [
+    "OPTIONS",
+    "AddResult",
+    "Options",
+    "add",
+    "add_articles",
+    "analyze",
+    "analyze_story",
+    "attach_analyses",
+    "build_digest",
+    "digest",
+    "keep_analyses",
+    "read_articles",
+    "representative_title",
+    "resolve_story_id",
+    "save_options",
+    "stale_stories",
+    "stored_options",
+]
 
 
 @dataclass
@@ -71,6 +74,28 @@ def _noop(stage: str, done: int, total: int | None) -> None:
     return None
 
 
+# Per-run settings, not how stories are analysed: where the work runs and how it is batched
+# depend on the machine of the run, so they are not saved with the store's options.
+_RUN_SETTINGS = ("engine", "scheduler", "batch_size")
+
+
+def stored_options(store: StoryStore) -> Options:
+    """The options saved with the store by its last ``add`` or ``digest`` (defaults for a
+    store that has none): what a later run without explicit options analyses with."""
+    return Options.from_dict(store.get_json(OPTIONS))
+
+
+def save_options(store: StoryStore, options: Options) -> None:
+    """Save ``options`` as the store's, without the per-run settings (engine, scheduler,
+    batch size) and without ``llm.api_key`` (a secret; the store is a plain file)."""
+    data = options.to_dict()
+    for key in _RUN_SETTINGS:
+        data.pop(key, None)
+    data.get("llm", {}).pop("api_key", None)
+    with store.writing():
+        store.set_json(OPTIONS, data)
+
+
 def read_articles(
     paths: Iterable[str | Path], options: Options | None = None, progress: Progress | None = None
 ) -> tuple[list[Article], list[IngestError]]:
@@ -84,7 +109,7 @@ def read_articles(
 
 
 def add(
-    store: Store,
+    store: StoryStore,
     paths: Iterable[str | Path],
     options: Options | None = None,
     progress: Progress | None = None,
@@ -93,8 +118,9 @@ def add(
 
     Runs in one exclusive write transaction, so a concurrent ``add`` waits its turn and a
     killed run leaves the store as it was before it; run it again and nothing is lost.
+    Without ``options``, the store's saved options are used (``stored_options``).
     """
-    opts = options or Options()
+    opts = options or stored_options(store)
     engine = get_engine(opts.engine, opts.scheduler)
     try:
         articles, errors = engine.read_articles(paths, opts, progress)
@@ -104,7 +130,7 @@ def add(
 
 
 def add_articles(
-    store: Store,
+    store: StoryStore,
     articles: Sequence[Article],
     errors: Sequence[IngestError] = (),
     options: Options | None = None,
@@ -117,8 +143,11 @@ def add_articles(
     exclusive transaction (store, duplicate links, grouping state together): a concurrent
     ``add`` waits for its turn, and a run killed half-way keeps its finished batches and
     leaves no partial one, so running it again completes the store with nothing doubled.
+    The options used are saved with the store (``save_options``): the next run without
+    options analyses the same way.
     """
-    opts = options or Options()
+    opts = options or stored_options(store)
+    save_options(store, opts)
     engine = engine or get_engine("local")
     tick = progress or _noop
     result = AddResult(errors=list(errors))
@@ -140,7 +169,8 @@ def add_articles(
             result.new += [a.id for a in fresh]
             if not fresh:
                 continue
-            state = store.get_json(GROUP_STATE)
+            saved = store.get_json(GROUP_STATE)
+            state = GroupState.from_dict(saved) if saved else None
             grouper = Grouper(_group_options(opts.group, state), state=state)
             for asg in grouper.add(fresh):
                 store.set_group(asg.article_id, asg.story_id, asg.event_id)
@@ -153,7 +183,7 @@ def add_articles(
                     left.add(before.get(asg.article_id, (None, None))[0])
                     store.set_group(asg.article_id, asg.story_id, asg.event_id)
                     left.add(asg.story_id)
-            store.set_json(GROUP_STATE, grouper.state())
+            store.set_json(GROUP_STATE, grouper.state().to_dict())
         tick("storing and grouping", start + len(chunk), len(ordered))
     groups = store.groups()
     touched = {groups[aid][0] for aid in result.ingested if groups.get(aid, (None, None))[0]}
@@ -161,30 +191,25 @@ def add_articles(
     return result
 
 
-def resolve_story_id(store: Store, story_id: str) -> str:
+def resolve_story_id(store: StoryStore, story_id: str) -> str:
     """The id a story has now: a story merged into an older one answers with the older
     one's id, so links and bookmarks to it keep working."""
-    state = store.get_json(GROUP_STATE) or {}
-    alias = state.get("alias") or {}
-    seen = {story_id}
-    while story_id in alias and alias[story_id] not in seen:
-        story_id = alias[story_id]
-        seen.add(story_id)
-    return story_id
+    saved = store.get_json(GROUP_STATE)
+    return GroupState.from_dict(saved).resolve(story_id) if saved else story_id
 
 
-def _group_options(group: GroupOptions, state: dict | None) -> GroupOptions:
+def _group_options(group: GroupOptions, state: GroupState | None) -> GroupOptions:
     """Keep grouping a store with the embedder it was started with: vectors from another
     model are not comparable. With ``auto``, a store begun with MiniLM needs the ``embed``
     extra (get_embedder says so), and one begun without it stays on the hashed TF-IDF."""
-    used = (state or {}).get("embedder")
+    used = state.embedder if state is not None else None
     if used and group.embedder == "auto":
         return dataclasses.replace(group, embedder=used)
     return group
 
 
 def _new_articles(
-    store: Store, chunk: Sequence[Article], seen: dict[str, str], result: AddResult
+    store: StoryStore, chunk: Sequence[Article], seen: dict[str, str], result: AddResult
 ) -> list[Article]:
     """The articles of ``chunk`` not yet stored, with clashing ids made unique."""
     fresh: list[Article] = []
@@ -207,13 +232,14 @@ def _new_articles(
 
 
 def analyze(
-    store: Store,
+    store: StoryStore,
     story_ids: Iterable[str],
     options: Options | None = None,
     progress: Progress | None = None,
 ) -> list[Story]:
-    """Rebuild and store the analysis (summary, timeline, comparisons, ...) of stories."""
-    opts = options or Options()
+    """Rebuild and store the analysis (summary, timeline, comparisons, ...) of stories
+    (without ``options``: with the store's saved options)."""
+    opts = options or stored_options(store)
     tick = progress or _noop
     groups = store.groups()
     members: dict[str, list[str]] = defaultdict(list)
@@ -228,15 +254,48 @@ def analyze(
         if not articles:
             store.delete_story(sid)
             continue
+        kept = attach_analyses(store, articles)
         story = analyze_story(sid, articles, {a.id: groups[a.id][1] for a in articles}, opts)
         dates = sorted(a.published for a in articles if a.published)
         store.put_story(story, (dates[0], dates[-1]) if dates else (None, None))
+        keep_analyses(store, articles, kept)
         stories.append(story)
     tick("analyzing", len(wanted), len(wanted))
     return stories
 
 
-def stale_stories(store: Store) -> list[str]:
+def attach_analyses(store: StoryStore, articles: Sequence[Article]) -> dict[str, str]:
+    """Attach each article's stored per-article analysis (sentences, dates, figures), so the
+    stages read it instead of splitting and tagging the text again; a record made from
+    another text or by an older version is ignored (``analysis_of`` recomputes it).
+    Returns ``{article id: the stored record's JSON}``, for ``keep_analyses`` to compare."""
+    kept: dict[str, str] = {}
+    for aid, data in store.analyses(a.id for a in articles).items():
+        kept[aid] = json.dumps(data, sort_keys=True)
+    by_id = {a.id: a for a in articles}
+    for aid, text in kept.items():
+        try:
+            by_id[aid].analysis = ArticleAnalysis.from_dict(json.loads(text))
+        except (KeyError, TypeError, ValueError):
+            continue  # an unreadable record is recomputed, like a stale one
+    return kept
+
+
+def keep_analyses(store: StoryStore, articles: Sequence[Article], kept: dict[str, str]) -> None:
+    """Store the per-article analyses that the story analysis computed or completed (a
+    figure's day is tagged on first use), so the next analysis of any story reuses them."""
+    changed: dict[str, dict] = {}
+    for art in articles:
+        if art.analysis is None:
+            continue
+        data = art.analysis.to_dict()
+        if kept.get(art.id) != json.dumps(data, sort_keys=True):
+            changed[art.id] = data
+    if changed:
+        store.put_analyses(changed)
+
+
+def stale_stories(store: StoryStore) -> list[str]:
     """Stories whose stored analysis is missing or was made from other articles than they
     hold now (after ``add --no-analyze``, or a run killed between storing and analyzing)."""
     members: dict[str, set[str]] = defaultdict(set)
@@ -273,12 +332,8 @@ def analyze_story(
 
 
 def _summary(articles: list[Article], opts: Options) -> list[Citation]:
-    if opts.llm_url:
-        from storyline.summarize.llm import LLMOptions, abstractive_summary
-
-        llm_opts = LLMOptions(sentences=opts.summary.sentences or 5)
-        return abstractive_summary(articles, opts.llm_url, opts.llm_model or "default", llm_opts)
-    return summarize(articles, opts.summary)
+    """The summary by the summarizer ``opts.summary.method`` names."""
+    return get_summarizer(opts.summary.method).summarize(articles, opts)
 
 
 def representative_title(articles: Sequence[Article]) -> str:
@@ -301,19 +356,20 @@ def representative_title(articles: Sequence[Article]) -> str:
 
 
 def digest(
-    store: Store,
+    store: StoryStore,
     paths: Iterable[str | Path],
     options: Options | None = None,
     progress: Progress | None = None,
 ) -> tuple[Digest, AddResult]:
-    """Add the inputs and return the Digest of every story they belong to."""
-    opts = options or Options()
+    """Add the inputs and return the Digest of every story they belong to (without
+    ``options``: with the store's saved options)."""
+    opts = options or stored_options(store)
     result = add(store, paths, opts, progress)
     stories = analyze(store, result.stories, opts, progress)
     return build_digest(store, stories, result), result
 
 
-def build_digest(store: Store, stories: list[Story], result: AddResult | None = None) -> Digest:
+def build_digest(store: StoryStore, stories: list[Story], result: AddResult | None = None) -> Digest:
     """The report record: the stories, their articles, and this run's errors and counts."""
     ids = [aid for s in stories for aid in s.article_ids]
     if result:

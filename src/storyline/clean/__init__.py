@@ -43,6 +43,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from storyline.clean.patterns import BOILERPLATE_PATTERNS as BOILERPLATE_PATTERNS  # re-exported
+from storyline.clean.patterns import PAGE_FURNITURE as PAGE_FURNITURE  # re-exported: summarize
 from storyline.model import Removed
 from storyline.text import normalize_space
 
@@ -177,52 +179,6 @@ _COMMENT_HEADER = re.compile(
     re.IGNORECASE,
 )
 
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("teaser", re.compile(
-        r"^(read|see|watch|listen)( more| also| next)?\s*[:|>»-]\s*\S|^(related|more)\s*:\s*\S"
-        r"|^(recommended|suggested)( for you| reading| story)?\s*:\s*\S", re.IGNORECASE)),
-    ("comment-notice", re.compile(
-        r"(suspend\w* (article )?comment|comment\w* (is|are|has been|have been) "
-        r"(closed|disabled|suspended|moderated)|click to comment|^leave a (comment|reply)"
-        r"|^(post|add|write|view|show|hide|load|read) (a |all |the )?comments?"
-        r"|^\d+\s+(comments?|replies)$|^comments?\W*(\(\d+\))?$|join the (conversation|discussion)"
-        r"|comment (policy|guidelines)|you must be logged in to (post|comment)"
-        r"|^be the first to comment|^no comments( yet)?\W*$)", re.IGNORECASE)),
-    ("promo", re.compile(
-        r"(\bis now on (telegram|whatsapp|google news)|click here to (join|download|subscribe)"
-        r"|\b(android|ios|iphone|mobile) app\b|download (our|the) app|app store|google play"
-        r"|newsletter|subscribe (for free|now|today|here|to (our|the))|^subscribe to\b"
-        r"|sign up (for|to) (our|the)"
-        r"|follow us (on|@)|like us on facebook|join us on|get (the|our) .{0,30}(app|alerts)"
-        r"|whatsapp channel|support (independent|our) journalism|become a (member|subscriber)"
-        r"|^(advertisement|advertising|sponsored|ad)\W*$|^story continues below"
-        r"|continue reading (the|this|below)|^(watch|listen):?\W*$)", re.IGNORECASE)),
-    ("navigation", re.compile(
-        r"^((back )?to top|top of page|skip to (main )?content|home|menu|search|next|previous"
-        r"|prev|close|more|load more|show more|read more|continue reading|share( this)?( story"
-        r"| article| page)?|share (on|via) \w+|tweet|email|e-mail|print|facebook|twitter"
-        r"|whatsapp|linkedin|pinterest|reddit|copy link|copied|log ?in|sign ?in|sign ?up"
-        r"|register|subscribe|reply|report|like|view (all|more)|see (all|more)|go|submit"
-        r"|(previous|next) (article|story|post)|breadcrumbs?|you are here.*|tags?:.*"
-        r"|topics?:.*|filed under:?.*|categor(y|ies):.*|posted in:?.*)\W*$", re.IGNORECASE)),
-    ("footer", re.compile(
-        r"(^published in \w[\w .]{1,40},? .{0,25}\d{4}\W*$|^(©|\(c\)|copyright\b)|all rights "
-        r"reserved|privacy policy|terms (of|and) (use|service|conditions)|cookie (policy|settings"
-        r"|preferences)|^this (article|story) (was|has been) (first )?(published|updated|amended)"
-        r"|^(this|the) (material|content) may not be (published|reproduced)"
-        r"|^(first|originally) published (on|in|at)\b.{0,60}$)", re.IGNORECASE)),
-    ("caption", re.compile(
-        r"(^file photo\W*$|\bfile photo\b|\b(photo|photograph|image|picture|illustration|video)"
-        r"( credit)?s?\s*:|\bphoto(graph)? by\b|getty images|\b(ap|afp|epa|reuters|xinhua)"
-        r"( photo)?\s*/\s*\w|\b[A-Z]{2,}/[A-Z][a-z]+ [A-Z][a-z]+\W*$|\(photo\b|\bshutterstock\b"
-        r"|^(above|below|pictured|top|main image):)", re.IGNORECASE)),
-    ("byline", re.compile(
-        r"(^\d+\s*(-\s*)?min(ute)?s?\.? read\W*$|^(by|written by|posted by|author:?|reporting by)"
-        r"\s+[A-Z][\w.'’-]+( [A-Z][\w.'’-]+){0,3}( and [A-Z][\w.'’-]+( [A-Z][\w.'’-]+){0,2})?"
-        r"(,? .{0,40})?$|^(updated|published|posted|last updated|modified)( on| at)?:?\s*"
-        r"(\w+ )?\d{1,2}[ ,/.-]\w+[ ,/.-]+\d{2,4}.{0,25}$|^reading time\b.{0,20}$)")),
-]
-
 _DATE_LINE = re.compile(
     r"^((updated|published|posted|last updated)\s*:?\s*)?"
     r"((mon|tue|wed|thu|fri|sat|sun)\w*,?\s+)?"
@@ -242,7 +198,7 @@ def _pattern_reason(line: str, n_words: int, options: CleanOptions) -> str | Non
     for pattern, extra_reason in options.extra_patterns.items():
         if re.search(pattern, bare, re.IGNORECASE):
             return extra_reason
-    for reason, regex in _PATTERNS:
+    for reason, regex in BOILERPLATE_PATTERNS:
         if regex.search(bare):
             if reason == "caption" and n_words > 60:
                 continue
@@ -513,7 +469,7 @@ def _clean(text: str, title: str | None, options: CleanOptions) -> tuple[str, li
 
 
 def _mark_patterns(lines: list[_Line], title: str | None, options: CleanOptions) -> None:
-    """Step 1: debris recognised by wording (``_PATTERNS``), the repeated title, repeats."""
+    """Step 1: debris recognised by wording (``BOILERPLATE_PATTERNS``), the repeated title, repeats."""
     title_key = _key(title) if title else None
     seen: Counter[str] = Counter(_key(ln.text) for ln in lines)
     first_seen: set[str] = set()

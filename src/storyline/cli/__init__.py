@@ -5,18 +5,39 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
 from storyline.errors import MissingExtraError, StorylineError
 from storyline.evaluation import TASKS, format_table
 
-DB_HELP = "SQLite store to use (created if absent)."
+if TYPE_CHECKING:
+    from storyline.model import IngestError
+    from storyline.options import Options
+    from storyline.pipeline import AddResult
+    from storyline.store import StoryStore
+
+DB_HELP = "Store to use: a SQLite file (created if absent) or a postgresql:// URL."
+
+
+class StoreTarget(click.ParamType):
+    """``--db``: a file path (checked as ``click.Path`` would), or a store URL kept as is."""
+
+    name = "PATH|URL"
+
+    def __init__(self, **path_checks: bool) -> None:
+        self.path = click.Path(path_type=Path, **path_checks)
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> object:
+        if isinstance(value, str) and "://" in value:  # storyline.store.open_store picks the backend
+            return value
+        return self.path.convert(value, param, ctx)  # type: ignore[arg-type]  # click.Path takes str or PathLike
 err_console = Console(stderr=True)
 
 
@@ -64,36 +85,66 @@ def _progress() -> Iterator[Callable[[str, int, int | None], None]]:
         console=err_console,
         transient=True,
     ) as bar:
-        tasks: dict[str, object] = {}
+        tasks: dict[str, TaskID] = {}
 
         def tick(stage: str, done: int, total: int | None) -> None:
             if stage not in tasks:
                 tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+            bar.update(tasks[stage], completed=done, total=total)
 
         yield tick
 
 
 def _options(
-    sentences: int | None,
-    words: int | None,
+    store: StoryStore,
+    sentences: int | None = None,
+    words: int | None = None,
     engine: str = "local",
     scheduler: str | None = None,
     llm: str | None = None,
     model: str | None = None,
-):  # type: ignore[no-untyped-def]
-    from storyline.pipeline import Options
+) -> Options:
+    """The options the store was built with (``pipeline.stored_options``; defaults for a
+    new store), with the flags this command was given on top. The pipeline saves the result
+    with the store, so a flag given once holds for the later ``add`` and ``report``."""
+    from storyline.pipeline import stored_options
 
-    opts = Options(engine=engine, scheduler=scheduler, llm_url=llm, llm_model=model)
+    opts = stored_options(store)
+    opts.engine, opts.scheduler = engine, scheduler
     if words is not None:
         opts.summary.words = words
         opts.summary.sentences = None
     elif sentences is not None:
         opts.summary.sentences = sentences
+        opts.summary.words = None
+    if llm is not None:
+        opts.summary.method = "llm"
+        opts.llm.url = llm
+    if model is not None:
+        opts.llm.model = model
     return opts
 
 
-def _run_line(result) -> str:  # type: ignore[no-untyped-def]
+def _summary_options(func: Callable[..., None]) -> Callable[..., None]:
+    """--sentences, --words, --llm and --model, shared by the commands that analyse. Left
+    out, each keeps the value saved with the store."""
+    func = click.option("--model", default=None, help="Model name to ask the --llm server for.")(func)
+    func = click.option(
+        "--llm",
+        default=None,
+        metavar="URL",
+        help="Abstractive summary via an OpenAI-compatible server (e.g. http://127.0.0.1:8080); "
+        "unsupported sentences are cut.",
+    )(func)
+    func = click.option(
+        "--words", type=click.IntRange(10, 5000), default=None, help="Summary length in words."
+    )(func)
+    return click.option(
+        "--sentences", type=click.IntRange(1, 50), default=None, help="Summary length in sentences."
+    )(func)
+
+
+def _run_line(result: AddResult) -> str:
     line = f"ingested {len(result.ingested)}, skipped {len(result.errors)}"
     extra = [f"{len(result.new)} new"]
     if result.renamed:
@@ -102,7 +153,7 @@ def _run_line(result) -> str:  # type: ignore[no-untyped-def]
     return f"{line} ({', '.join(extra)}); {n} {'story' if n == 1 else 'stories'} updated"
 
 
-def _print_errors(errors) -> None:  # type: ignore[no-untyped-def]
+def _print_errors(errors: Sequence[IngestError]) -> None:
     for err in errors[:20]:
         click.echo(f"  skipped {err.path}: {err.error}", err=True)
     if len(errors) > 20:
@@ -122,23 +173,14 @@ REPORT_OUT = click.option(
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @REPORT_OUT
 @click.option(
-    "--db", type=click.Path(path_type=Path), default=Path("storyline.db"), show_default=True, help=DB_HELP
+    "--db", type=StoreTarget(), default=Path("storyline.db"), show_default=True, help=DB_HELP
 )
-@click.option("--sentences", type=click.IntRange(1, 50), default=None, help="Summary length in sentences.")
-@click.option("--words", type=click.IntRange(10, 5000), default=None, help="Summary length in words.")
+@_summary_options
 @_engine_options
-@click.option(
-    "--llm",
-    default=None,
-    metavar="URL",
-    help="Abstractive summary via an OpenAI-compatible server (e.g. http://127.0.0.1:8080); "
-    "unsupported sentences are cut.",
-)
-@click.option("--model", default=None, help="Model name to ask the --llm server for.")
 def digest(
     paths: tuple[Path, ...],
     out: Path,
-    db: Path,
+    db: Path | str,
     sentences: int | None,
     words: int | None,
     engine: str,
@@ -149,7 +191,8 @@ def digest(
     """Ingest articles and write a cited story report (JSON, Markdown, HTML).
 
     PATHS are files or folders (.txt, .html, .jsonl, .csv, .json, .rss/.atom/.xml, .warc,
-    any of them .gz); folders are read recursively.
+    any of them .gz); folders are read recursively. The summary options are saved with the
+    store: later `add`, `report` and web uploads keep them unless given new ones.
 
     \b
     Example:
@@ -160,11 +203,11 @@ def digest(
     """
     from storyline import pipeline
     from storyline.report import write_reports
-    from storyline.store import Store
+    from storyline.store import open_store
 
     try:
-        opts = _options(sentences, words, engine, scheduler, llm, model)
-        with Store(db) as store, _progress() as tick:
+        with open_store(db) as store, _progress() as tick:
+            opts = _options(store, sentences, words, engine, scheduler, llm, model)
             report, result = pipeline.digest(store, paths, opts, tick)
         written = write_reports(report, out)
     except StorylineError as exc:
@@ -180,7 +223,7 @@ def digest(
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
-    "--db", type=click.Path(path_type=Path), default=Path("storyline.db"), show_default=True, help=DB_HELP
+    "--db", type=StoreTarget(), default=Path("storyline.db"), show_default=True, help=DB_HELP
 )
 @click.option(
     "--analyze/--no-analyze",
@@ -196,13 +239,24 @@ def digest(
     show_default=True,
     help="Articles stored per transaction (what an interrupted run has to redo).",
 )
+@_summary_options
 @_engine_options
 def add(
-    paths: tuple[Path, ...], db: Path, analyze: bool, batch_size: int, engine: str, scheduler: str | None
+    paths: tuple[Path, ...],
+    db: Path | str,
+    analyze: bool,
+    batch_size: int,
+    sentences: int | None,
+    words: int | None,
+    llm: str | None,
+    model: str | None,
+    engine: str,
+    scheduler: str | None,
 ) -> None:
     """Add new articles to the store: each joins an existing story and event or opens a new one.
 
-    Story and event ids never change when articles are added.
+    Story and event ids never change when articles are added. Stories are analysed with the
+    options saved with the store, and the summary flags given here replace them.
 
     \b
     Example:
@@ -210,12 +264,12 @@ def add(
       storyline report --db storyline.db --out report/
     """
     from storyline import pipeline
-    from storyline.store import Store
+    from storyline.store import open_store
 
     try:
-        opts = _options(None, None, engine, scheduler)
-        opts.batch_size = batch_size
-        with Store(db) as store, _progress() as tick:
+        with open_store(db) as store, _progress() as tick:
+            opts = _options(store, sentences, words, engine, scheduler, llm, model)
+            opts.batch_size = batch_size
             result = pipeline.add(store, paths, opts, tick)
             if analyze:
                 pipeline.analyze(store, result.stories, opts, tick)
@@ -231,15 +285,16 @@ def add(
 @main.command()
 @click.option(
     "--db",
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    type=StoreTarget(exists=True, dir_okay=False),
     default=Path("storyline.db"),
     show_default=True,
     help=DB_HELP,
 )
 @REPORT_OUT
 @click.option("--story", "story_ids", multiple=True, help="Only these story ids (repeatable).")
-def report(db: Path, out: Path, story_ids: tuple[str, ...]) -> None:
-    """Write the report of the stories already in the store.
+def report(db: Path | str, out: Path, story_ids: tuple[str, ...]) -> None:
+    """Write the report of the stories already in the store (stale ones are analysed
+    again first, with the options saved with the store).
 
     \b
     Example:
@@ -247,13 +302,13 @@ def report(db: Path, out: Path, story_ids: tuple[str, ...]) -> None:
     """
     from storyline import pipeline
     from storyline.report import write_reports
-    from storyline.store import Store
+    from storyline.store import open_store
 
     try:
-        with Store(db) as store, _progress() as tick:
+        with open_store(db) as store, _progress() as tick:
             stale = pipeline.stale_stories(store)
             if stale:
-                pipeline.analyze(store, stale, pipeline.Options(), tick)
+                pipeline.analyze(store, stale, pipeline.stored_options(store), tick)
             stories = store.stories(story_ids or None)
             written = write_reports(pipeline.build_digest(store, stories), out)
     except StorylineError as exc:
@@ -265,22 +320,22 @@ def report(db: Path, out: Path, story_ids: tuple[str, ...]) -> None:
 @main.command()
 @click.option(
     "--db",
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    type=StoreTarget(exists=True, dir_okay=False),
     default=Path("storyline.db"),
     show_default=True,
     help=DB_HELP,
 )
-def stories(db: Path) -> None:
+def stories(db: Path | str) -> None:
     """List the stories in the store, newest first.
 
     \b
     Example:
       storyline stories --db storyline.db
     """
-    from storyline.store import Store
+    from storyline.store import open_store
 
     try:
-        with Store(db) as store:
+        with open_store(db) as store:
             for story in store.stories():
                 click.echo(f"{story.id}\t{len(story.article_ids)} articles\t{story.title}")
     except StorylineError as exc:
@@ -289,7 +344,7 @@ def stories(db: Path) -> None:
 
 @main.command()
 @click.option(
-    "--db", type=click.Path(path_type=Path), default=Path("storyline.db"), show_default=True, help=DB_HELP
+    "--db", type=StoreTarget(), default=Path("storyline.db"), show_default=True, help=DB_HELP
 )
 @click.option(
     "--host",
@@ -300,7 +355,7 @@ def stories(db: Path) -> None:
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port to listen on."
 )
-def serve(db: Path, host: str, port: int) -> None:
+def serve(db: Path | str, host: str, port: int) -> None:
     """Start the local web app over the store: stories, timelines, where sources differ.
 
     \b
@@ -325,7 +380,12 @@ def serve(db: Path, host: str, port: int) -> None:
               help="Folder for articles.parquet/ and errors.jsonl.")
 @click.option("--scheduler", default=None, metavar="ADDR",
               help="Dask scheduler address (tcp://host:port); without it a 2-worker LocalCluster starts.")
-def bulk(paths: tuple[Path, ...], out: Path, scheduler: str | None) -> None:
+@click.option("--block-days", type=click.IntRange(min=1), default=90, show_default=True,
+              help="Days per time block of the grouping: longer blocks are closer to the sequential "
+              "grouping, shorter ones give more parallel tasks (see docs/scale-out.md).")
+@click.option("--no-dates", is_flag=True,
+              help="Skip tagging the dates mentioned in each text (the 'dates' column stays empty).")
+def bulk(paths: tuple[Path, ...], out: Path, scheduler: str | None, block_days: int, no_dates: bool) -> None:
     """Process a corpus too large for SQLite on a Dask cluster, writing Parquet.
 
     Per-article stages (parse, clean, fingerprint, dates) run partitioned on the cluster;
@@ -335,19 +395,21 @@ def bulk(paths: tuple[Path, ...], out: Path, scheduler: str | None) -> None:
     \b
     Example:
       storyline bulk crawl/*.jsonl.gz --out out/ --scheduler tcp://10.0.0.5:8786
+      storyline bulk crawl/ --out out/ --block-days 365 --no-dates
     """
     try:
         import distributed  # noqa: F401 - only checking that the extra is installed
     except ImportError:
         _fail(MissingExtraError("dask", "dask"))
         return
-    from storyline.engines.bulk import run_bulk
+    from storyline.engines.bulk import BulkOptions, run_bulk
     from storyline.engines.dask import start_client
 
+    options = BulkOptions(block_days=block_days, dates=not no_dates)
     try:
         client, cluster = start_client(scheduler)
         try:
-            result = run_bulk(paths, out, client=client)
+            result = run_bulk(paths, out, client=client, bulk=options)
         finally:
             client.close()
             if cluster is not None:
@@ -359,6 +421,7 @@ def bulk(paths: tuple[Path, ...], out: Path, scheduler: str | None) -> None:
         f"{result.articles} articles ({result.duplicates} duplicates), {result.errors} skipped, "
         f"{result.stories} stories; wrote {result.output}"
     )
+    click.echo("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result.timing.items()))
 
 
 @main.command("eval")

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from storyline.extract.claims import DURATIONS, STATUS, Quantity, _to_number, extract_quantities
+from storyline.extract.analysis import sentences_of
+from storyline.extract.claims import DURATIONS, STATUS, Quantity, extract_quantities, to_number
 from storyline.model import Article, ClaimValue, Comparison
-from storyline.text import STOP_WORDS, split_sentences
+from storyline.text import STOP_WORDS
 
 
 @dataclass
@@ -236,7 +237,7 @@ def _idf(articles: list[Article], fold: dict[str, str]) -> dict[str, float]:
     df: Counter[str] = Counter()
     n = 0
     for a in articles:
-        for s in split_sentences(a.text or ""):
+        for s in sentences_of(a):
             df.update(set(_features(s.text, fold, set())))
             n += 1
     return {t: math.log((1 + n) / (1 + c)) + 1 for t, c in df.items()} | {"": math.log(1 + n) + 1}
@@ -405,7 +406,7 @@ def interval(q: Quantity | ClaimValue, options: CompareOptions | None = None) ->
     qual = (q.qualifier or "").lower()
     high = getattr(q, "high", None)
     if high is None and isinstance(q, ClaimValue) and q.qualifier is None:
-        reading = _to_number(q.value)  # a written range "2,500-3,500" keeps its upper end
+        reading = to_number(q.value)  # a written range "2,500-3,500" keeps its upper end
         high = reading[1] if reading else None
     if qual in _VAGUE_RANGE:
         return _VAGUE_RANGE[qual]
@@ -484,11 +485,11 @@ def explain(
     reps = reported or [None] * len(values)
     anchors = anchors or {}
     items = []
-    for v, r in zip(values, reps, strict=True):
+    for v, rep in zip(values, reps, strict=True):
         day = v.date or ""
-        if not day and not r:
+        if not day and not rep:
             day = max((anchors[s] for s in v.sources if s in anchors), default="")
-        items.append((v, (day, r or day)))
+        items.append((v, (day, rep or day)))
     precise = [it for it in items if (it[0].qualifier or "") not in _VAGUE_RANGE]
     readings = _readings(precise or items, opts)
     if len(readings) == 1:

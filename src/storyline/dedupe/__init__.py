@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -115,6 +116,38 @@ class DuplicateIndex:
         self._sizes[article_id] = size
         self._root[article_id] = self._root.get(duplicate_of, duplicate_of) if duplicate_of else article_id
         self._lsh.insert(article_id, _minhash(sig, self.options))
+
+    # Read access for engines that search the index elsewhere (``storyline.engines.dask``
+    # ships its entries to workers and checks candidates itself, by the rule of ``find``).
+
+    @property
+    def bands(self) -> tuple[int, int]:
+        """(bands, rows per band) of the LSH: the candidates are the entries sharing a band."""
+        return self._lsh.b, self._lsh.r
+
+    def count(self) -> int:
+        """How many articles are indexed. (Not ``__len__``: an empty index must stay truthy,
+        since callers write ``index or DuplicateIndex()``.)"""
+        return len(self._sigs)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._sigs
+
+    def ids(self, start: int = 0) -> list[str]:
+        """Indexed ids in insertion order, from the ``start``-th on (new entries are last)."""
+        return list(islice(self._sigs, start, None))
+
+    def signature(self, article_id: str) -> np.ndarray:
+        """The MinHash signature of an indexed article."""
+        return self._sigs[article_id]
+
+    def size(self, article_id: str) -> int:
+        """The shingle count of an indexed article."""
+        return self._sizes[article_id]
+
+    def root(self, article_id: str) -> str:
+        """The root original of an indexed article (itself when it is one or not indexed)."""
+        return self._root.get(article_id, article_id)
 
     def find(self, sig: np.ndarray, size: int) -> str | None:
         """The original this signature copies, or None."""

@@ -17,7 +17,7 @@ from storyline.errors import MissingExtraError, StorylineError
 if TYPE_CHECKING:
     from storyline.dedupe import DuplicateIndex
     from storyline.model import Article, IngestError
-    from storyline.pipeline import Options
+    from storyline.options import Options
 
 Progress = Callable[[str, int, int | None], None]
 ENGINES = ("local", "dask")

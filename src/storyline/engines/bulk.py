@@ -1,8 +1,10 @@
 """The bulk path: corpora too large for the SQLite store, on a Dask cluster, to Parquet.
 
-``run_bulk`` reads JSONL(.gz) / WARC / Parquet (and every other format ``ingest`` reads) with
-dask.bag and dask.dataframe, and runs the per-article stages as partitioned work on the
-workers: parse, clean (``ingest.prepare``), fingerprint (MinHash), dates
+The command line is ``storyline bulk`` (``storyline.cli``). ``run_bulk`` partitions the files
+of ``ingest.walk`` with dask.bag (plain JSONL in byte blocks, Parquet through
+dask.dataframe, every other file ``ingest`` reads whole, by ``ingest.read_file``), and runs
+the per-article stages as partitioned work on the workers: parse, clean
+(``engines.work.prepare_items``, as the other engines), fingerprint (MinHash), dates
 (``timex.find_timexes``), near-duplicates by LSH banding (a shuffle by band key,
 ``storyline.dedupe.banding``), then grouping in time-ordered blocks. It writes
 ``articles.parquet`` (a Parquet dataset folder: one file per partition) with
@@ -47,13 +49,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from storyline.dedupe import banding, order_key
-from storyline.engines.local import prepare_safely
+from storyline.engines.work import prepare_items, split_results
 from storyline.errors import InputError
-from storyline.ingest import Record, _from_mapping, _stem, _suffixes, _walk, iter_records
+from storyline.ingest import InputFile, Record, read_items, record_from_mapping, stem, walk
 from storyline.model import Article, IngestError
 
 if TYPE_CHECKING:
-    from storyline.pipeline import Options
+    from storyline.options import Options
 
 
 @dataclass
@@ -107,7 +109,7 @@ def run_bulk(
 
     >>> run_bulk(["crawl/"], "out", client=Client("tcp://scheduler:8786"))  # doctest: +SKIP
     """
-    from storyline.pipeline import Options
+    from storyline.options import Options
 
     opts = options or Options()
     bopts = bulk or BulkOptions()
@@ -275,40 +277,36 @@ def _join(*pieces: list) -> list:
 
 
 def read_records(inputs: Iterable[str | Path], options: Options, bulk: BulkOptions | None = None) -> Any:
-    """A dask.bag of ``Record | IngestError``: Parquet through dask.dataframe, plain JSONL in
-    byte blocks through ``read_text``, every other file (gzip, WARC, HTML, ...) one per task
-    through ``ingest.iter_records``. Partitions follow the files (``run_bulk`` rebalances them)."""
+    """A dask.bag of ``Record | IngestError`` over the files of ``ingest.walk``: Parquet
+    through dask.dataframe, plain JSONL in byte blocks through ``read_text``, every other file
+    (gzip, WARC, HTML, ...) one per task through ``ingest.read_file``. Partitions follow the
+    files (``run_bulk`` rebalances them); missing paths come first."""
     import dask
     import dask.bag as db
     import dask.dataframe as dd
 
     bopts = bulk or BulkOptions()
-    files: list[Path] = []
+    files: list[InputFile] = []
     bags = []
     missing = []
-    for raw in inputs:
-        path = Path(raw)
-        if not path.exists():
-            missing.append(IngestError(str(path), "no such file or folder"))
-        elif path.is_dir():
-            files.extend(_walk(path))
+    for item in walk(inputs):
+        if isinstance(item, IngestError):
+            missing.append(item)
         else:
-            files.append(path)
+            files.append(item)
     if missing:
         bags.append(db.from_sequence(missing, npartitions=1))
-    others: list[str] = []
-    for path in files:
-        suffix, gz = _suffixes(path)
-        if suffix == ".parquet" and not gz:
-            frame = dd.read_parquet(str(path))
-            bags.append(
-                db.from_delayed([dask.delayed(_frame_records)(d, str(path)) for d in frame.to_delayed()])
-            )
-        elif suffix in {".jsonl", ".ndjson"} and not gz:
-            lines = db.read_text(str(path), blocksize=bopts.blocksize, encoding="utf-8", errors="replace")
-            bags.append(lines.map_partitions(_line_records, str(path)))
+    others: list[InputFile] = []
+    for file in files:
+        src = str(file.path)
+        if file.suffix == ".parquet" and not file.gz:
+            frame = dd.read_parquet(src)
+            bags.append(db.from_delayed([dask.delayed(_frame_records)(d, src) for d in frame.to_delayed()]))
+        elif file.suffix in {".jsonl", ".ndjson"} and not file.gz:
+            lines = db.read_text(src, blocksize=bopts.blocksize, encoding="utf-8", errors="replace")
+            bags.append(lines.map_partitions(_line_records, src))
         else:
-            others.append(str(path))
+            others.append(file)
     if others:
         bags.append(db.from_sequence(others, npartitions=len(others)).map_partitions(_file_records, options))
     if not bags:
@@ -316,12 +314,12 @@ def read_records(inputs: Iterable[str | Path], options: Options, bulk: BulkOptio
     return db.concat(bags)
 
 
-def _file_records(paths: Sequence[str], options: Options) -> list[Record | IngestError]:
-    return list(iter_records(paths, options.ingest))
+def _file_records(files: Sequence[InputFile], options: Options) -> list[Record | IngestError]:
+    return list(read_items(files, options.ingest))
 
 
 def _line_records(lines: Sequence[str], src: str) -> list[Record | IngestError]:
-    stem = _stem(Path(src))
+    name = stem(Path(src))
     out: list[Record | IngestError] = []
     for line in lines:
         if not line.strip():
@@ -332,19 +330,19 @@ def _line_records(lines: Sequence[str], src: str) -> list[Record | IngestError]:
         except json.JSONDecodeError as exc:
             out.append(IngestError(f"{src}#{digest}", f"not valid JSON ({exc.msg})"))
             continue
-        out.append(_from_mapping(item, src, f"{stem}-{digest}", f"line {digest}"))
+        out.append(record_from_mapping(item, src, f"{name}-{digest}", f"line {digest}"))
     return out
 
 
 def _frame_records(frame: Any, src: str) -> list[Record | IngestError]:
-    stem = _stem(Path(src))
+    name = stem(Path(src))
     out: list[Record | IngestError] = []
     for k, row in enumerate(frame.to_dict("records")):
         row = {key: (None if _missing(v) else v) for key, v in row.items()}
         digest = hashlib.sha1(
             str(row.get("text") or row.get("html") or k).encode("utf-8", "replace")
         ).hexdigest()[:12]
-        out.append(_from_mapping(row, src, f"{stem}-{digest}", "row"))
+        out.append(record_from_mapping(row, src, f"{name}-{digest}", "row"))
     return out
 
 
@@ -360,14 +358,7 @@ def _missing(value: Any) -> bool:
 
 def _prepare_part(records: Sequence[Record | IngestError], opts: Options, dates: bool) -> dict[str, Any]:
     """Clean, fingerprint and date one partition; the articles stay on this worker."""
-    articles: list[Article] = []
-    errors: list[IngestError] = []
-    for item in records:
-        result = prepare_safely(item, opts) if isinstance(item, Record) else item
-        if isinstance(result, IngestError):
-            errors.append(result)
-        else:
-            articles.append(result)
+    articles, errors = split_results(prepare_items(records, opts))
     sigs, sizes = banding.signature_block([a.text for a in articles], opts.dedupe)
     found: list[list[str]] = []
     if dates:
@@ -584,47 +575,3 @@ def _write_part(part: dict[str, Any], cols: dict[str, list], path: str) -> int:
     schema = pa.schema([(name, pa.list_(pa.string()) if name == "dates" else pa.string()) for name in data])
     pq.write_table(pa.table(data, schema=schema), path)
     return len(arts)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m storyline.engines.bulk INPUT... --out DIR [--scheduler tcp://host:8786]``."""
-    import argparse
-
-    from storyline.engines.dask import start_client
-    from storyline.errors import StorylineError
-    from storyline.pipeline import Options
-
-    ap = argparse.ArgumentParser(prog="python -m storyline.engines.bulk", description="bulk run to Parquet on Dask")
-    ap.add_argument("inputs", nargs="+")
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--scheduler", default=None, help="tcp://host:port; default: a 2-worker LocalCluster")
-    ap.add_argument("--block-days", type=int, default=BulkOptions.block_days)
-    ap.add_argument("--no-dates", action="store_true", help="skip temporal tagging")
-    args = ap.parse_args(argv)
-    try:
-        client, cluster = start_client(args.scheduler)
-        try:
-            res = run_bulk(
-                args.inputs,
-                args.out,
-                Options(),
-                client,
-                BulkOptions(block_days=args.block_days, dates=not args.no_dates),
-            )
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-    except StorylineError as exc:
-        print(f"error: {exc}")
-        return 1
-    print(
-        f"{res.articles:,} articles ({res.duplicates:,} duplicates, {res.errors:,} errors) in "
-        f"{res.stories:,} stories, {res.events:,} events -> {res.output}"
-    )
-    print("  " + ", ".join(f"{k} {v:.1f}" for k, v in res.timing.items()))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -4,11 +4,12 @@ Same answers as the embedded engine (``storyline.engines.local``), checked by
 ``tests/test_dask_engine.py``; what moves to the workers is the work that grows with the
 number of articles:
 
-- ``read_articles``: inputs are planned in the driver into *units* (runs of small files,
-  or chunks of the records of a big JSONL/CSV/WARC/feed file, read in the driver and
-  scattered), one task per unit; workers run ``ingest.iter_records`` and
-  ``prepare_safely`` on them. Results are concatenated in input order. (The bulk path,
-  ``storyline.engines.bulk``, reads with dask.bag / dask.dataframe on the workers instead.)
+- ``read_articles``: the files of ``ingest.walk`` are planned in the driver into *units*
+  (runs of small files, or chunks of the records of a big container file -- JSONL/CSV/
+  JSON/WARC/feed, ``Format.container`` -- read in the driver and scattered), one task per
+  unit; workers run ``ingest.read_items`` and ``engines.work.prepare_items`` on them, as
+  the local engine does. Results are concatenated in input order. (The bulk path,
+  ``storyline.engines.bulk``, partitions the same walk with dask.bag instead.)
 - ``mark_duplicates``: MinHash signatures and LSH band keys are computed on the workers,
   band rows are shuffled by key to ``n_parts`` partitions, candidate pairs come out of each
   bucket (``storyline.dedupe.banding``), and the exact check of ``DuplicateIndex.find`` picks
@@ -34,22 +35,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from storyline.dedupe import DuplicateIndex, banding, order_key
-from storyline.engines.local import prepare_safely
+from storyline.engines.work import prepare_items, split_results
 from storyline.errors import StorylineError
-from storyline.ingest import (
-    FEED_SUFFIXES,
-    RECORD_SUFFIXES,
-    WARC_SUFFIXES,
-    Record,
-    _suffixes,
-    _walk,
-    iter_records,
-)
+from storyline.ingest import InputFile, read_file, read_items, walk
 from storyline.model import Article, IngestError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from storyline.dedupe import DedupeOptions
     from storyline.engines import Progress
-    from storyline.pipeline import Options
+    from storyline.options import Options
 
 # Record containers larger than this are read in the driver and their records split across
 # partitions; smaller files travel as paths. 1 MiB holds ~200 T17 articles: below that a
@@ -62,7 +58,8 @@ RECORDS_PER_UNIT = 200
 FILES_PER_UNIT = 50
 # Articles per signature task (~0.3 s each).
 SIGN_CHUNK = 500
-CONTAINERS = RECORD_SUFFIXES | WARC_SUFFIXES | FEED_SUFFIXES
+# A unit of reading work: ("items", [Record | IngestError]) or ("paths", [InputFile]).
+Unit = tuple[str, list[Any]]
 
 
 def start_client(scheduler: str | None, n_workers: int = 2) -> tuple[Any, Any]:
@@ -133,15 +130,7 @@ class DaskEngine:
             done += len(results[position[fut.key]])
             if progress:
                 progress("reading", done, None)
-        articles: list[Article] = []
-        errors: list[IngestError] = []
-        for part in results:
-            for item in part:
-                if isinstance(item, IngestError):
-                    errors.append(item)
-                else:
-                    articles.append(item)
-        return articles, errors
+        return split_results(item for part in results for item in part)
 
     # -- near duplicates --------------------------------------------------------------
 
@@ -149,24 +138,24 @@ class DaskEngine:
         self._index = index
         self._known: list[Any] = [None] * self.n_parts  # futures: band rows by key partition
         self._ids: list[str] = []  # rank -> id of everything shipped
-        self._shipped = 0  # entries of index._sigs already shipped
+        self._shipped = 0  # index entries already shipped (``index.ids()`` order)
 
     def _ship_known(self, index: DuplicateIndex, b: int, r: int) -> None:
         """Send the band rows of index entries the workers have not seen (the store's
         articles on the first call), appended to the per-partition known rows."""
-        if self._index is not index or self._shipped > len(index._sigs):
+        if self._index is not index or self._shipped > index.count():
             self._reset(index)
-        ids = list(index._sigs)[self._shipped :]  # insertion order: new entries are last
+        ids = index.ids(self._shipped)  # insertion order: new entries are last
         if not ids:
             return
         for start in range(0, len(ids), 20 * SIGN_CHUNK):
             chunk = ids[start : start + 20 * SIGN_CHUNK]
-            sigs = np.stack([index._sigs[i] for i in chunk])
+            sigs = np.stack([index.signature(i) for i in chunk])
             ranks = np.arange(len(self._ids), len(self._ids) + len(chunk))
             self._ids.extend(chunk)
             fut = self.client.submit(_known_pieces, sigs, ranks, b, r, self.n_parts, pure=False)
             self._append_known([fut])
-        self._shipped = len(index._sigs)
+        self._shipped = index.count()
 
     def _append_known(self, piece_lists: list[Any]) -> None:
         for p in range(self.n_parts):
@@ -179,13 +168,13 @@ class DaskEngine:
         if not todo:
             return {}
         # The LSH index's own banding, so that the candidates are exactly its candidates.
-        b, r = index._lsh.b, index._lsh.r
+        b, r = index.bands
         self._ship_known(index, b, r)
         base = len(self._ids)
-        seen = set(index._sigs)
+        seen: set[str] = set()
         cand = np.zeros(len(todo), dtype=bool)
         for k, art in enumerate(todo):
-            cand[k] = art.id not in seen  # DuplicateIndex.add skips an id it holds
+            cand[k] = art.id not in index and art.id not in seen  # DuplicateIndex.add skips held ids
             seen.add(art.id)
         query = np.array([a.duplicate_of is None for a in todo], dtype=bool)
         tasks = []
@@ -220,10 +209,10 @@ class DaskEngine:
         ids = self._ids
 
         def sig_of(rank: int) -> np.ndarray:
-            return sigs[rank - base] if rank >= base else index._sigs[ids[rank]]
+            return sigs[rank - base] if rank >= base else index.signature(ids[rank])
 
         def size_of(rank: int) -> int:
-            return int(sizes[rank - base]) if rank >= base else index._sizes[ids[rank]]
+            return int(sizes[rank - base]) if rank >= base else index.size(ids[rank])
 
         def id_of(rank: int) -> str:
             return todo[rank - base].id if rank >= base else ids[rank]
@@ -236,7 +225,7 @@ class DaskEngine:
             if art.duplicate_of is None and base + k in best:
                 # Same walk as mark_duplicates: the root original of the best candidate.
                 cand_id = id_of(best[base + k])
-                original = index._root.get(cand_id, cand_id)
+                original = index.root(cand_id)
                 if original and original != art.id:
                     art.duplicate_of = original
             index.add(art.id, sig, size, art.duplicate_of)
@@ -244,7 +233,7 @@ class DaskEngine:
         # The new candidates are now index entries: keep their rows on the workers.
         self._ids.extend(a.id for a, c in zip(todo, cand, strict=True) if c)
         self._append_known([self.client.submit(_candidates_only, f, pure=False) for f in piece_futs])
-        self._shipped = len(index._sigs)
+        self._shipped = index.count()
         if len(self._ids) != self._shipped:  # the index was changed behind our back
             self._reset(None)
         return out
@@ -267,52 +256,40 @@ class DaskEngine:
 # --------------------------------------------------------------------------- planning
 
 
-def plan_units(paths: Iterable[str | Path], options: Options) -> list[tuple[str, list[Any]]]:
+def plan_units(paths: Iterable[str | Path], options: Options) -> list[Unit]:
     """Inputs -> units of work in input order: ("items", [Record | IngestError]) for the
-    records of a big container file (read here), ("paths", [file]) for runs of other files.
+    records of a big container file (read here) and for missing paths, ("paths",
+    [InputFile]) for runs of other files.
 
     The order of the units' outputs, concatenated, is the order of ``iter_records(paths)``:
-    folders are walked the same way (``ingest._walk``) and each file is read by the same code.
+    the files are those of ``ingest.walk`` and each is read by ``ingest.read_file``.
     """
-    units: list[tuple[str, list[Any]]] = []
-    run: list[str] = []
+    units: list[Unit] = []
+    run: list[InputFile] = []
 
     def flush() -> None:
         if run:
             units.append(("paths", list(run)))
             run.clear()
 
-    def add_file(path: Path) -> None:
-        suffix, _gz = _suffixes(path)
-        try:
-            big = suffix in CONTAINERS and path.stat().st_size > SPLIT_BYTES
-        except OSError:
-            big = False
-        if not big:
-            run.append(str(path))
+    for item in walk(paths):
+        if isinstance(item, IngestError):
+            flush()
+            units.append(("items", [item]))
+        elif item.format is None or not item.format.container or item.size() <= SPLIT_BYTES:
+            run.append(item)
             if len(run) >= FILES_PER_UNIT:
                 flush()
-            return
-        flush()
-        items: list[Any] = []
-        for item in iter_records([path], options.ingest):
-            items.append(item)
-            if len(items) >= RECORDS_PER_UNIT:
-                units.append(("items", items))
-                items = []
-        if items:
-            units.append(("items", items))
-
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            flush()
-            units.append(("items", [IngestError(str(path), "no such file or folder")]))
-        elif path.is_dir():
-            for child in _walk(path):
-                add_file(child)
         else:
-            add_file(path)
+            flush()
+            records: list[Any] = []
+            for record in read_file(item, options.ingest):
+                records.append(record)
+                if len(records) >= RECORDS_PER_UNIT:
+                    units.append(("items", records))
+                    records = []
+            if records:
+                units.append(("items", records))
     flush()
     return units
 
@@ -321,32 +298,41 @@ def plan_units(paths: Iterable[str | Path], options: Options) -> list[tuple[str,
 
 
 def _run_unit(kind: str, payload: list[Any], options: Options) -> list[Article | IngestError]:
-    items = iter_records(payload, options.ingest) if kind == "paths" else payload
-    return [prepare_safely(item, options) if isinstance(item, Record) else item for item in items]
+    items = read_items(payload, options.ingest) if kind == "paths" else payload
+    return list(prepare_items(items, options))
 
 
-def _sign_and_band(texts, opts, ranks, q, c, b, r, n_parts):  # type: ignore[no-untyped-def]
+def _sign_and_band(
+    texts: list[str],
+    opts: DedupeOptions,
+    ranks: np.ndarray,
+    q: np.ndarray,
+    c: np.ndarray,
+    b: int,
+    r: int,
+    n_parts: int,
+) -> tuple[tuple[np.ndarray, np.ndarray], list[pd.DataFrame]]:
     sigs, sizes = banding.signature_block(texts, opts)
     rows = banding.band_rows(sigs, ranks, q, c, b, r)
     return (sigs, sizes), banding.split_rows(rows, n_parts)
 
 
-def _known_pieces(sigs, ranks, b, r, n_parts):  # type: ignore[no-untyped-def]
+def _known_pieces(sigs: np.ndarray, ranks: np.ndarray, b: int, r: int, n_parts: int) -> list[pd.DataFrame]:
     n = len(ranks)
     rows = banding.band_rows(sigs, ranks, np.zeros(n, dtype=bool), np.ones(n, dtype=bool), b, r)
     return banding.split_rows(rows, n_parts)
 
 
-def _candidates_only(pieces):  # type: ignore[no-untyped-def]
+def _candidates_only(pieces: list[pd.DataFrame]) -> list[pd.DataFrame]:
     return [p[p["c"]].assign(q=False) for p in pieces]
 
 
-def _concat_known(old, *parts):  # type: ignore[no-untyped-def]
+def _concat_known(old: pd.DataFrame | None, *parts: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     frames = [f for f in (old, *parts) if f is not None and len(f)]
     return pd.concat(frames, ignore_index=True) if frames else banding.empty_rows()
 
 
-def _getitem(obj, i):  # type: ignore[no-untyped-def]
+def _getitem(obj: Any, i: int) -> Any:
     return obj[i]

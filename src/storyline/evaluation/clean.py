@@ -19,11 +19,14 @@ import statistics
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storyline.errors import InputError
 from storyline.evaluation import EvalReport
 from storyline.evaluation.data import read_jsonl, require
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 TpFpFn = tuple[float, float, float]
 
@@ -104,7 +107,7 @@ def _trafilatura_default(html: str, url: str | None) -> str:
         return ""
 
 
-def _progress(total: int | None, desc: str):  # type: ignore[no-untyped-def]
+def _progress(total: int | None, desc: str) -> Progress:
     """A rich progress bar on stderr (the JSON line on stdout stays clean)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

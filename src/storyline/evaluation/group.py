@@ -34,7 +34,7 @@ import numpy as np
 from storyline.errors import InputError
 from storyline.evaluation import EvalReport
 from storyline.evaluation.data import read_jsonl, require
-from storyline.group import Grouper, GroupOptions, compute_features
+from storyline.group import Grouper, GroupOptions, compute_features, detokenize
 from storyline.model import Article
 
 # Cosine threshold of the single-pass baseline per level, tuned like storyline on dev data
@@ -263,9 +263,7 @@ def _dev_heldout(articles: list[Article], gold: list[str], pred: list[str]) -> d
 
 
 def _baseline_text(article: Article, body_chars: int) -> str:
-    from storyline.group.features import _detokenize
-
-    body = _detokenize(article.text or "")[:body_chars]
+    body = detokenize(article.text or "")[:body_chars]
     title = (article.title or "").strip()
     return title + "\n" + body if title and not body.startswith(title) else body
 

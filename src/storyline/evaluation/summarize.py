@@ -28,6 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from storyline.errors import InputError, MissingExtraError
 from storyline.evaluation import EvalReport
@@ -42,6 +43,8 @@ SYSTEMS = ("storyline", "lead", "random", "lexrank", "textrank", "oracle")
 _NUM = re.compile(r"(?<![\w.,])\d+(?:,\d{3})*(?:\.\d+)?")
 
 System = Callable[[list[Article], int, int], list[Citation]]
+# The oracle also reads the reference summary it is an upper bound for.
+Oracle = Callable[[list[Article], int, int, str], list[Citation]]
 
 
 def _sentences(articles: list[Article]) -> list[list[Citation]]:
@@ -135,14 +138,14 @@ def _sumy(kind: str) -> System:
     return run
 
 
-def _oracle(scorer) -> System:  # type: ignore[no-untyped-def]  # rouge_scorer.RougeScorer
+def _oracle(scorer: Any) -> Oracle:  # scorer: a rouge_scorer.RougeScorer (optional extra)
     """Greedy extractive oracle: add the sentence that most raises R1+R2 F of the
     (budget-cut) selection; stop when nothing raises it or the budget is reached."""
 
     def grams(tokens: list[str], n: int) -> Counter[tuple[str, ...]]:
         return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
-    def f(cand: Counter, ref: Counter) -> float:  # type: ignore[type-arg]
+    def f(cand: Counter[tuple[str, ...]], ref: Counter[tuple[str, ...]]) -> float:
         overlap = sum((cand & ref).values())
         if not overlap:
             return 0.0
@@ -234,7 +237,7 @@ def evaluate(
         for name in names:
             t0 = time.perf_counter()
             if name == "oracle":
-                out = oracle(articles, budget, index, reference)  # type: ignore[call-arg]
+                out = oracle(articles, budget, index, reference)
             else:
                 out = systems[name](articles, budget, index)
             if name == "storyline":

@@ -105,7 +105,10 @@ def _random(articles: list[Article], opts: TimelineOptions, seed: int = 0) -> di
     }
 
 
-def _scorer(rouge_computation: str):  # type: ignore[no-untyped-def]
+Dated = dict[dt.date, list[str]]
+
+
+def _scorer(rouge_computation: str) -> Callable[[Dated, Dated], dict[str, float]]:
     try:
         from tilse.data.timelines import GroundTruth, Timeline
         from tilse.evaluation import rouge

@@ -15,41 +15,13 @@ years of war", "three days"), compound adjectives ("15-meter-long") and the word
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 
-from storyline.model import Article
-from storyline.text import NUMBER_WORDS, STOP_WORDS, split_sentences
-
-
-@dataclass
-class Quantity:
-    """One figure stated in one sentence of one article.
-
-    ``value`` is the figure as written, qualifier included ("1,037", "more than 300",
-    "hundreds of"); ``number`` its numeric reading (the magnitude for vague figures:
-    100 for "hundreds of"); ``high`` the upper end of a written range ("2,500-3,500").
-    ``date`` is when it held: the resolved date the sentence names, else the article's
-    published date; ``reported`` is always the published date (what a later report updates).
-    """
-
-    article_id: str
-    sentence: str
-    value: str
-    number: float
-    qualifier: str | None
-    unit: str
-    attribution: str | None
-    date: str | None
-    reported: str | None = None
-    high: float | None = None
-    # Modifiers that say whose or which: capitalised ("Afghan", "US", "NATO") or a status
-    # ("confirmed", "suspected").
-    descriptor: str | None = None
-    start: int = 0  # character offset of the figure in ``Article.text``
-    end: int = 0
-
+from storyline.extract import timex
+from storyline.extract.analysis import analysis_of, day_of
+from storyline.model import Article, Quantity
+from storyline.text import NUMBER_WORDS, STOP_WORDS
 
 # --- number reading ----------------------------------------------------------------------
 
@@ -280,7 +252,7 @@ _IRREGULAR_PLURALS = {
 _TOKEN = re.compile(r"[A-Za-z][\w’'-]*|\S")
 
 
-def _to_number(text: str) -> tuple[float, float | None] | None:
+def to_number(text: str) -> tuple[float, float | None] | None:
     """Numeric reading of a written figure -> (number, upper end of a range or None)."""
     parts = re.split(r"\s*(?:–|to|(?<=\d)-(?=\d))\s*", text.strip(), maxsplit=1)
     values = [_one_number(p) for p in parts]
@@ -297,7 +269,8 @@ def _to_number(text: str) -> tuple[float, float | None] | None:
         if low is None or high is None or high <= low:
             return None
         return low, high
-    return values[0], None  # type: ignore[return-value]
+    # (None, None) for a figure _one_number cannot read, as before: callers see number None.
+    return values[0], None  # type: ignore[return-value]  # kept for unchanged output, see above
 
 
 def _one_number(text: str) -> float | None:
@@ -444,87 +417,23 @@ def attribution(sentence: str, previous: str | None = None) -> str | None:
 
 # --- when --------------------------------------------------------------------------------
 
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_RELATIVE = re.compile(
-    r"\b(?:(?:on|last|early|late)\s+)?(" + "|".join(_WEEKDAYS) + r")\b|\b(yesterday|today|tonight|"
-    r"this morning|this afternoon|this evening|last night)\b",
-    re.IGNORECASE,
-)
-_EXPLICIT = re.compile(
-    r"\b(?:(?:" + _MONTHS + r")\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,\s*\d{4})?|\d{1,2}(?:st|nd|rd|th)?\s+"
-    r"(?:" + _MONTHS + r")\.?(?:,?\s*\d{4})?)\b",
-    re.IGNORECASE,
-)
-
-
-def _fallback_sentence_date(sentence: str, dct: str | None) -> str | None:
-    """Day the sentence names, resolved against the publication date (fallback when
-    ``storyline.extract.timex`` is unavailable). Weekdays resolve to the latest such day on or before
-    the publication date (a Sunday paper's "on Sunday" is that day), as news reports the past.
-    """
-    base = _parse_iso(dct)
-    found = sorted([*_RELATIVE.finditer(sentence), *_EXPLICIT.finditer(sentence)], key=lambda m: m.start())
-    for m in found:
-        if _BOUNDARY_WORD.search(sentence[: m.start()]):
-            continue  # "since May 1": the start of a period, not the day the figure held
-        if m.re is _RELATIVE:
-            if not base:
-                continue
-            if m.group(1):
-                wd = _WEEKDAYS.index(m.group(1).lower())
-                return (base - timedelta(days=(base.weekday() - wd) % 7)).isoformat()
-            if m.group(2).lower() == "yesterday":
-                return (base - timedelta(days=1)).isoformat()
-            return base.isoformat()
-        import dateparser  # core dependency; imported here because it is slow to import
-
-        settings = {"PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["day", "month"]}
-        if base:
-            settings["RELATIVE_BASE"] = datetime(base.year, base.month, base.day)  # type: ignore[assignment]
-        elif not re.search(r"\d{4}", m.group()):
-            continue
-        parsed = dateparser.parse(m.group(), languages=["en"], settings=settings)
-        if parsed:
-            return parsed.date().isoformat()
-    return None
-
-
+# "since May 1", "until Friday": the start or end of a period, not the day a figure held.
 _BOUNDARY_WORD = re.compile(r"\b(?:since|from|until|till|before|after|by)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
-def _timex_sentence_date(sentence: str, dct: str | None) -> str | None | bool:
-    """Day the sentence names via ``storyline.extract.timex``; False when that module is unusable."""
-    try:
-        from storyline.extract import timex  # written by another stage; optional here
-    except Exception:  # noqa: BLE001 - any import failure means: use the fallback
-        return False
-    try:
-        for t in timex.find_timexes(sentence, dct):
-            if getattr(t, "type", "DATE") not in {"DATE", "TIME"}:
-                continue
-            if _BOUNDARY_WORD.search(sentence[: getattr(t, "start", 0)]):
-                continue
-            cal = timex.to_calendar(t.value)
-            if cal and cal[1] == "day":
-                return cal[0]
-    except Exception:  # noqa: BLE001 - a bug there must not lose the figures
-        return False
-    return None
-
-
 def sentence_date(sentence: str, dct: str | None) -> str | None:
-    """ISO day that a sentence names, resolved against ``dct``; None if it names none."""
-    found = _timex_sentence_date(sentence, dct)
-    if found is False:
-        return _fallback_sentence_date(sentence, dct)
-    return found  # type: ignore[return-value]
+    """ISO day that a sentence names, resolved against ``dct``; None if it names none.
 
-
-def _parse_iso(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
+    For one loose sentence; the sentences of an article have theirs in
+    ``storyline.extract.analysis.day_of``.
+    """
+    for t in timex.find_timexes(sentence, dct):
+        if t.type not in {"DATE", "TIME"} or _BOUNDARY_WORD.search(sentence[: t.start]):
+            continue
+        cal = timex.to_calendar(t.value)
+        if cal and cal[1] == "day":
+            return cal[0]
+    return None
 
 
 # --- the stage ---------------------------------------------------------------------------
@@ -538,21 +447,26 @@ def extract_quantities(article: Article) -> list[Quantity]:
     >>> (q.value, q.qualifier, q.number, q.unit, q.attribution)
     ('more than 300', 'more than', 300.0, 'troops', 'officials')
     """
-    text = article.text or ""
-    out: list[Quantity] = []
-    previous: str | None = None
-    for sent in split_sentences(text):
-        s = sent.text
-        for m in _NUMBER.finditer(s):
-            q = _quantity(article, s, m, previous)
-            if q is not None:
-                q.start, q.end = sent.start + q.start, sent.start + q.end
-                out.append(q)
-        previous = s
-    return out
+    analysis = analysis_of(article)
+    if analysis.quantities is None:
+        out: list[Quantity] = []
+        previous: str | None = None
+        for i, sent in enumerate(analysis.sentences):
+            s = sent.text
+            for m in _NUMBER.finditer(s):
+                q = _quantity(article, s, m, previous, day_of(article, i))
+                if q is not None:
+                    q.start, q.end = sent.start + q.start, sent.start + q.end
+                    out.append(q)
+            previous = s
+        analysis.quantities = out
+    # Copies: a caller may change its quantities (compare sets dates), the analysis stays.
+    return [dataclasses.replace(q) for q in analysis.quantities]
 
 
-def _quantity(article: Article, s: str, m: re.Match[str], previous: str | None) -> Quantity | None:
+def _quantity(
+    article: Article, s: str, m: re.Match[str], previous: str | None, sdate: str | None
+) -> Quantity | None:
     start, end = m.start(), m.end()
     before = s[:start]
     if m.group("vague"):
@@ -568,7 +482,7 @@ def _quantity(article: Article, s: str, m: re.Match[str], previous: str | None) 
             r"\b(?:the|these|those|its|their|both|all)\s+$", before, re.IGNORECASE
         ):
             return None  # "the two sides": a reference, not a reported figure
-        reading = _to_number(written)
+        reading = to_number(written)
         if reading is None:
             return None
         number, high = reading
@@ -587,7 +501,6 @@ def _quantity(article: Article, s: str, m: re.Match[str], previous: str | None) 
     value = written if m.group("vague") else s[start:end]
     if qualifier and not m.group("vague"):
         value = value[0].lower() + value[1:]  # "More than 300" opening a sentence
-    sdate = sentence_date(s, article.published)
     return Quantity(
         article_id=article.id,
         sentence=s,

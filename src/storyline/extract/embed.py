@@ -23,6 +23,7 @@ Backends:
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -109,18 +110,34 @@ class MiniLMEmbedder:
             pass
         self.batch_size = batch_size
         self._model: Any = SentenceTransformer(str(path), device="cpu")
+        self._lock = threading.Lock()  # encode_sentences changes the length limit for a call
+        self._native_length: int | None = self._model.max_seq_length  # 256 for this model
         # 128 word pieces cover a title and a three-sentence lead; longer inputs cost time
         # quadratically and add little for grouping (checked on ECB+ leads).
-        self._model.max_seq_length = 128
+        self.max_seq_length: int = 128
+        self._model.max_seq_length = self.max_seq_length
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        vectors = self._model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True,
-            show_progress_bar=False, convert_to_numpy=True,
-        )
+        with self._lock:
+            vectors = self._model.encode(
+                texts, batch_size=self.batch_size, normalize_embeddings=True,
+                show_progress_bar=False, convert_to_numpy=True,
+            )
         return _l2(vectors)
+
+    def encode_sentences(self, texts: list[str]) -> np.ndarray:
+        """Unit-length vectors of whole sentences at the model's own length limit (256 word
+        pieces), for the summarizer: the same model as ``encode``, loaded once."""
+        with self._lock:
+            self._model.max_seq_length = self._native_length
+            try:
+                return np.asarray(self._model.encode(
+                    texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False
+                ))
+            finally:
+                self._model.max_seq_length = self.max_seq_length
 
 
 class Model2VecEmbedder:
@@ -145,6 +162,14 @@ class Model2VecEmbedder:
 
 
 _CACHE: dict[str, Embedder] = {}
+
+
+def minilm() -> MiniLMEmbedder:
+    """The process's one MiniLM embedder (the ``get_embedder("minilm")`` instance), typed as
+    such for callers that need more than ``Embedder.encode``."""
+    embedder = get_embedder("minilm")
+    assert isinstance(embedder, MiniLMEmbedder)
+    return embedder
 
 
 def get_embedder(kind: str = "auto") -> Embedder:

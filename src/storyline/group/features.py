@@ -2,23 +2,25 @@
 
 Everything here depends on one article alone (no corpus statistics), so an article gets
 the same features whether it arrives alone or in a batch; the online document
-frequencies that turn term counts into TF-IDF live in the grouper (``storyline.group``).
+frequencies that turn term counts into TF-IDF live in the grouper
+(``storyline.group.grouper``).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from storyline.extract.embed import Embedder, get_embedder
+from storyline.group.options import GroupOptions
 from storyline.model import Article
 from storyline.text import STOP_WORDS, split_sentences
 
-if TYPE_CHECKING:
-    from storyline.group import GroupOptions
+__all__ = ["Features", "compute_features", "detokenize", "headline", "lead_text"]
+
 
 @dataclass
 class Features:
@@ -48,8 +50,10 @@ _ENTITY = re.compile(
 _TRAILING = re.compile(r"['’]s$|[.'’-]+$")
 
 
-def _detokenize(text: str) -> str:
-    """Undo Penn-Treebank tokenization (T17 texts) so words and names read normally."""
+def detokenize(text: str) -> str:
+    """Undo Penn-Treebank tokenization (T17 texts) so words and names read normally.
+
+    Public because the evaluation's baselines must see the same text as the grouper."""
     for pattern, repl in _PTB:
         text = pattern.sub(repl, text)
     return text
@@ -80,14 +84,14 @@ def headline(article: Article) -> str:
     """The article's title, else its first sentence (shortened to 200 characters)."""
     if article.title and article.title.strip():
         return article.title.strip()
-    sentences = split_sentences(_detokenize((article.text or "")[:1000]))
+    sentences = split_sentences(detokenize((article.text or "")[:1000]))
     first = sentences[0].text if sentences else ""
     return first if len(first) <= 200 else first[:197].rsplit(" ", 1)[0] + "..."
 
 
 def lead_text(article: Article, sentences: int) -> str:
     """Title plus the first sentences of the body: what the sentence model embeds."""
-    body = _detokenize(article.text or "")
+    body = detokenize(article.text or "")
     parts = [s.text for s in split_sentences(body[:3000])[:sentences]]
     title = (article.title or "").strip()
     if title and not body.startswith(title):
@@ -118,7 +122,7 @@ def compute_features(
         return Features([], [], np.zeros((0, 1), dtype=np.float32), emb_model.name, [])
     texts = []
     for a in articles:
-        body = _detokenize((a.text or "")[: options.body_chars * 2])[: options.body_chars]
+        body = detokenize((a.text or "")[: options.body_chars * 2])[: options.body_chars]
         title = (a.title or "").strip()
         texts.append(title + "\n" + body if title and not body.startswith(title) else body)
     words = HashingVectorizer(

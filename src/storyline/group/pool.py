@@ -1,6 +1,6 @@
 """Packed numpy centroids of the open clusters of one grouping level.
 
-The grouper (``storyline.group``) keeps one pool for stories and one for events; a pool
+The grouper (``storyline.group.grouper``) keeps one pool for stories and one for events; a pool
 holds each open cluster's summed word and entity TF-IDF vectors (term-major, so an
 article only touches the rows of its own terms), its summed embedding, squared norms of
 the sums and its last date, and scores an article against all of them at once.
@@ -8,31 +8,31 @@ the sums and its last date, and scores an article against all of them at once.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from storyline.group import LevelOptions
+from storyline.group.options import LevelOptions
 
-def _short_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+__all__ = ["Pool", "Vecs"]
 
 
-def _ordinal(published: str | None) -> float:
-    if not published:
-        return math.nan
-    try:
-        return float(date.fromisoformat(published[:10]).toordinal())
-    except ValueError:
-        return math.nan
+@dataclass
+class Vecs:
+    """One article's weighted vectors (or a centroid in the same form, see
+    ``Pool.centroid``): sparse unit-length words and entities, and its embedding."""
+
+    tok_idx: np.ndarray
+    tok_val: np.ndarray
+    ent_idx: np.ndarray
+    ent_val: np.ndarray
+    emb: np.ndarray
+    emb_ok: bool  # False for an all-zero embedding (no text to embed): the family is skipped
 
 
-class _Pool:
+class Pool:
     """Centroids of the open clusters of one level, packed in numpy slots ``0..k-1``.
 
     Word and entity centroids are stored term-major (``dim x slots``) so that the values
@@ -143,7 +143,7 @@ class _Pool:
             self.close(int(slot))
 
     def scores(
-        self, x: _Vecs, lv: LevelOptions, day: float, slots: np.ndarray | None = None
+        self, x: Vecs, lv: LevelOptions, day: float, slots: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Combined similarity of ``x`` to the clusters in ``slots`` (all open when None)."""
         k = len(self)
@@ -178,7 +178,7 @@ class _Pool:
             score -= lv.time_weight * np.clip(gap / lv.window_days, 0.0, 1.0)
         return slots, score, (d_tok, d_ent, d_emb)
 
-    def update(self, slot: int, x: _Vecs, dots: tuple[float, float, float], day: float,
+    def update(self, slot: int, x: Vecs, dots: tuple[float, float, float], day: float,
                step: int) -> None:
         """Add ``x`` to the centroid sum; squared norms follow |c+x|^2 = |c|^2 + 2c.x + |x|^2."""
         if x.tok_idx.size:
@@ -197,7 +197,7 @@ class _Pool:
             self.last[slot] = day if math.isnan(last) else max(last, day)
         self.seen[slot] = step
 
-    def cosines_with_rest(self, slot: int, part: _Pool, pslot: int) -> tuple[float, float, float]:
+    def cosines_with_rest(self, slot: int, part: Pool, pslot: int) -> tuple[float, float, float]:
         """Cosines (words, entities, embedding) between the centroid of cluster ``pslot`` of
         ``part`` and the rest of cluster ``slot`` of this pool (its sum minus the part's).
 
@@ -219,7 +219,7 @@ class _Pool:
         out.append(_cos(float(e @ rest), float(e @ e), float(rest @ rest)))
         return out[0], out[1], out[2]
 
-    def centroid(self, slot: int) -> _Vecs:
+    def centroid(self, slot: int) -> Vecs:
         """The unit-length centroid of cluster ``slot``, in the form of an article's vectors
         (so ``scores`` can compare it with the other clusters)."""
         parts = []
@@ -229,10 +229,10 @@ class _Pool:
             vals = arr[rows, slot] / np.float32(math.sqrt(max(norm[slot], 1e-12)))
             parts += [rows, vals.astype(np.float32)]
         emb = self.emb[slot] / np.float32(math.sqrt(max(self.n_emb[slot], 1e-12)))
-        return _Vecs(parts[0], parts[1], parts[2], parts[3], emb.astype(np.float32),
+        return Vecs(parts[0], parts[1], parts[2], parts[3], emb.astype(np.float32),
                      bool(np.any(emb)))
 
-    def transfer(self, slot: int, part: _Pool, pslot: int, sign: float) -> None:
+    def transfer(self, slot: int, part: Pool, pslot: int, sign: float) -> None:
         """Add (``sign`` 1) or remove (-1) the sums of ``part``'s cluster ``pslot`` to this
         pool's cluster ``slot``; its squared norms are recomputed."""
         for mine, theirs, touched, mine_t in (
@@ -299,15 +299,6 @@ def _rows(parts: list[np.ndarray]) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     return np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
 
-
-@dataclass
-class _Vecs:
-    tok_idx: np.ndarray
-    tok_val: np.ndarray
-    ent_idx: np.ndarray
-    ent_val: np.ndarray
-    emb: np.ndarray
-    emb_ok: bool
 
 
 def _sparse_dots(mat: np.ndarray, idx: np.ndarray, val: np.ndarray, cols: Any, k: int) -> np.ndarray:

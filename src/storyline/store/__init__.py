@@ -1,334 +1,94 @@
-"""The SQLite store: every article, its duplicate link, its story and event, and the stories.
+"""Where the pipeline keeps everything: articles, duplicate links, stories, events, errors.
 
-One file, no server. Writes go through ``Store.writing()``, a ``BEGIN IMMEDIATE``
-transaction, so two processes adding at once serialize instead of interleaving, and a run
-killed half-way leaves the last committed batch intact (WAL journal, ``synchronous=NORMAL``).
-Adding the same article again (same id, same text) changes nothing; the same id with a
-different text is kept under a derived id, never overwriting the first.
+``open_store(target)`` opens a store by path or URL: a file path is the SQLite store (one
+file, no server; ``Store`` is that class and stays the default), a ``postgresql://`` URL the
+PostgreSQL store (``pip install 'storyline[postgres]'``), for several machines writing one
+store. Both satisfy ``StoryStore``, the protocol the pipeline, CLI, report and web app are
+written against, and pass the same tests.
+
+A new backend is one module with a class taking ``(target, timeout=..., readonly=...)`` and
+one ``register_backend`` line below. Backends load lazily, so a missing driver costs nothing
+until its URL is used.
+
+    >>> from storyline.store import open_store
+    >>> with open_store("storyline.db") as store:          # doctest: +SKIP
+    ...     print(store.count_articles())
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import importlib
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import Protocol
 
 from storyline.errors import InputError
-from storyline.ingest import content_hash
-from storyline.model import Article, IngestError, Story, article_from_dict, story_from_dict, to_dict
+from storyline.store.base import (
+    STORE_VERSION,
+    ArticleRow,
+    StoredBatch,
+    StoryStore,
+    fts_phrases,
+    signature_array,
+    signature_bytes,
+    store_label,
+)
+from storyline.store.sqlite import Store
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    seq INTEGER NOT NULL,
-    hash TEXT NOT NULL,
-    published TEXT,
-    title TEXT,
-    outlet TEXT,
-    source TEXT,
-    duplicate_of TEXT,
-    story_id TEXT,
-    event_id TEXT,
-    signature BLOB,
-    shingles INTEGER,
-    data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
-CREATE INDEX IF NOT EXISTS articles_hash ON articles(hash);
-CREATE TABLE IF NOT EXISTS stories (
-    id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    first_date TEXT,
-    last_date TEXT,
-    n_articles INTEGER NOT NULL,
-    updated TEXT NOT NULL,
-    data TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS errors (
-    path TEXT NOT NULL,
-    error TEXT NOT NULL,
-    at TEXT NOT NULL,
-    PRIMARY KEY (path, error)
-);
-"""
-FTS = "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(id UNINDEXED, title, text)"
-STORE_VERSION = "1"
+__all__ = [
+    "STORE_VERSION",
+    "ArticleRow",
+    "Store",
+    "StoredBatch",
+    "StoryStore",
+    "fts_phrases",
+    "is_store_url",
+    "open_store",
+    "register_backend",
+    "signature_array",
+    "signature_bytes",
+    "store_label",
+]
 
 
-@dataclass
-class AddResult:
-    """What ``Store.add_articles`` did: ids stored, ids already present, renamed ids."""
+class StoreOpener(Protocol):
+    """A backend class (or factory): opens, creating if needed, the store at ``target``."""
 
-    added: list[str]
-    unchanged: list[str]
-    renamed: dict[str, str]
+    def __call__(self, target: str, *, timeout: float = ..., readonly: bool = ...) -> StoryStore: ...
 
 
-class Store:
-    """A storyline database file. Use as a context manager, or call ``close()``."""
+# URL scheme -> "module:attribute" of the backend, imported on first use.
+BACKENDS: dict[str, str] = {}
 
-    def __init__(self, path: str | Path, timeout: float = 60.0, readonly: bool = False) -> None:
-        """Open (and create) a store. ``readonly`` opens an existing one without ever taking
-        the write lock, so a reader (the web app) never waits for a running ``add``; such a
-        connection may be used from another thread, never by two at once."""
-        self.path = Path(path)
-        try:
-            if readonly:
-                if not self.path.is_file():
-                    raise InputError(f"{self.path}: no such storyline database")
-                self.conn = sqlite3.connect(
-                    f"{self.path.resolve().as_uri()}?mode=ro",
-                    uri=True,
-                    timeout=timeout,
-                    isolation_level=None,
-                    check_same_thread=False,
-                )
-                row = self.conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type='table' AND name='articles_fts'"
-                ).fetchone()
-                self._fts = row is not None
-                return
-            self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-            with self.writing():
-                for stmt in SCHEMA.split(";"):
-                    if stmt.strip():
-                        self.conn.execute(stmt)
-                try:
-                    self.conn.execute(FTS)
-                    self._fts = True
-                except sqlite3.OperationalError:
-                    self._fts = False
-                version = self.get_meta("store_version")
-                if version is None:
-                    self.set_meta("store_version", STORE_VERSION)
-                elif version != STORE_VERSION:
-                    raise InputError(f"{self.path}: store version {version}, expected {STORE_VERSION}")
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise InputError(
-                    f"{self.path}: the store is busy (another storyline process is writing); "
-                    "try again when it has finished"
-                ) from None
-            raise InputError(f"{self.path}: not a usable storyline database ({exc})") from None
-        except sqlite3.DatabaseError as exc:
-            raise InputError(f"{self.path}: not a usable storyline database ({exc})") from None
 
-    def __enter__(self) -> Store:
-        return self
+def register_backend(scheme: str, target: str) -> None:
+    """Open ``scheme://...`` URLs with ``target``, a ``"package.module:Class"`` string (so
+    registering never imports the backend or its driver)."""
+    BACKENDS[scheme.lower()] = target
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
-    def close(self) -> None:
-        self.conn.close()
+register_backend("postgresql", "storyline.store.postgres:PostgresStore")
+register_backend("postgres", "storyline.store.postgres:PostgresStore")
 
-    @contextmanager
-    def writing(self) -> Iterator[sqlite3.Connection]:
-        """An exclusive write transaction: committed whole, or rolled back whole."""
-        if self.conn.in_transaction:
-            yield self.conn
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
 
-    # -- meta -----------------------------------------------------------------------
-    def get_meta(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+def is_store_url(target: str | Path) -> bool:
+    """Whether ``target`` names a store by URL (``scheme://...``) rather than a file path."""
+    return isinstance(target, str) and "://" in target and target.split("://", 1)[0].isidentifier()
 
-    def set_meta(self, key: str, value: str) -> None:
-        with self.writing():
-            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
-    def get_json(self, key: str) -> Any:
-        raw = self.get_meta(key)
-        return json.loads(raw) if raw is not None else None
+def open_store(target: str | Path, *, timeout: float = 60.0, readonly: bool = False) -> StoryStore:
+    """Open the store at ``target``: a registered URL scheme's backend, else a SQLite file.
 
-    def set_json(self, key: str, value: Any) -> None:
-        self.set_meta(key, json.dumps(value))
-
-    # -- articles -------------------------------------------------------------------
-    def resolve_id(self, article: Article) -> tuple[str, bool]:
-        """The id under which this article is (or would be) stored, and whether it is there.
-
-        Same id and same text: already stored. Same id, other text: the derived id
-        ``<id>~<hash8>`` (stable, so ingesting that file again is recognised too).
-        """
-        digest = content_hash(article.text)
-        row = self.conn.execute("SELECT hash FROM articles WHERE id = ?", (article.id,)).fetchone()
-        if row is None:
-            return article.id, False
-        if row[0] == digest:
-            return article.id, True
-        alt = f"{article.id}~{digest[:8]}"
-        row = self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (alt,)).fetchone()
-        return alt, row is not None
-
-    def add_articles(
-        self,
-        articles: Iterable[Article],
-        signatures: dict[str, tuple[np.ndarray, int]] | None = None,
-    ) -> AddResult:
-        """Store new articles (inside the caller's transaction if there is one)."""
-        result = AddResult([], [], {})
-        sigs = signatures or {}
-        with self.writing():
-            seq = self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
-            for art in articles:
-                new_id, present = self.resolve_id(art)
-                if present:
-                    result.unchanged.append(new_id)
-                    continue
-                if new_id != art.id:
-                    result.renamed[art.id] = new_id
-                    art.id = new_id
-                seq += 1
-                sig = sigs.get(art.id)
-                self.conn.execute(
-                    "INSERT INTO articles(id, seq, hash, published, title, outlet, source, duplicate_of,"
-                    " signature, shingles, data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        art.id,
-                        seq,
-                        content_hash(art.text),
-                        art.published,
-                        art.title,
-                        art.outlet,
-                        art.source,
-                        art.duplicate_of,
-                        sig[0].astype("<u8").tobytes() if sig is not None else None,
-                        sig[1] if sig is not None else None,
-                        json.dumps(to_dict(art), ensure_ascii=False),
-                    ),
-                )
-                if self._fts:
-                    self.conn.execute(
-                        "INSERT INTO articles_fts(id, title, text) VALUES (?, ?, ?)",
-                        (art.id, art.title or "", art.text),
-                    )
-                result.added.append(art.id)
-        return result
-
-    def articles(self, ids: Iterable[str] | None = None) -> list[Article]:
-        """Stored articles, in insertion order (all, or the given ids)."""
-        if ids is None:
-            rows = self.conn.execute("SELECT data, duplicate_of FROM articles ORDER BY seq").fetchall()
-        else:
-            wanted = list(dict.fromkeys(ids))
-            rows = []
-            for i in range(0, len(wanted), 500):
-                chunk = wanted[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                rows += self.conn.execute(
-                    f"SELECT data, duplicate_of FROM articles WHERE id IN ({marks}) ORDER BY seq", chunk
-                ).fetchall()
-        out = []
-        for data, dup in rows:
-            art = article_from_dict(json.loads(data))
-            art.duplicate_of = dup
-            out.append(art)
-        return out
-
-    def article(self, article_id: str) -> Article | None:
-        found = self.articles([article_id])
-        return found[0] if found else None
-
-    def count_articles(self) -> int:
-        return int(self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
-
-    def signatures(self) -> Iterator[tuple[str, np.ndarray, int, str | None]]:
-        """(id, MinHash signature, shingle count, duplicate_of) of every stored article."""
-        rows = self.conn.execute(
-            "SELECT id, signature, shingles, duplicate_of FROM articles"
-            " WHERE signature IS NOT NULL ORDER BY seq"
-        )
-        for aid, blob, n, dup in rows:
-            yield aid, np.frombuffer(blob, dtype="<u8").astype(np.uint64), int(n or 1), dup
-
-    def set_group(self, article_id: str, story_id: str, event_id: str | None) -> None:
-        with self.writing():
-            self.conn.execute(
-                "UPDATE articles SET story_id = ?, event_id = ? WHERE id = ?",
-                (story_id, event_id, article_id),
-            )
-
-    def groups(self) -> dict[str, tuple[str | None, str | None]]:
-        """article id -> (story id, event id) for every stored article."""
-        rows = self.conn.execute("SELECT id, story_id, event_id FROM articles")
-        return {aid: (sid, eid) for aid, sid, eid in rows}
-
-    def search(self, query: str, limit: int = 50) -> list[str]:
-        """Article ids matching a full-text query (FTS5 syntax; plain words work)."""
-        if not self._fts or not query.strip():
-            return []
-        safe = " ".join('"' + w.replace('"', "") + '"' for w in query.split())
-        rows = self.conn.execute(
-            "SELECT id FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", (safe, limit)
-        )
-        return [r[0] for r in rows]
-
-    # -- stories --------------------------------------------------------------------
-    def put_story(self, story: Story, dates: tuple[str | None, str | None] = (None, None)) -> None:
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        with self.writing():
-            self.conn.execute(
-                "INSERT OR REPLACE INTO stories(id, title, first_date, last_date, n_articles, updated, data)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (
-                    story.id,
-                    story.title,
-                    dates[0],
-                    dates[1],
-                    len(story.article_ids),
-                    now,
-                    json.dumps(to_dict(story), ensure_ascii=False),
-                ),
-            )
-
-    def delete_story(self, story_id: str) -> None:
-        with self.writing():
-            self.conn.execute("DELETE FROM stories WHERE id = ?", (story_id,))
-
-    def stories(self, ids: Iterable[str] | None = None) -> list[Story]:
-        """Stored stories, newest last date first."""
-        rows = self.conn.execute(
-            "SELECT id, data FROM stories ORDER BY COALESCE(last_date, '') DESC, id"
-        ).fetchall()
-        wanted = set(ids) if ids is not None else None
-        return [story_from_dict(json.loads(d)) for sid, d in rows if wanted is None or sid in wanted]
-
-    def story(self, story_id: str) -> Story | None:
-        row = self.conn.execute("SELECT data FROM stories WHERE id = ?", (story_id,)).fetchone()
-        return story_from_dict(json.loads(row[0])) if row else None
-
-    # -- errors ---------------------------------------------------------------------
-    def add_errors(self, errors: Iterable[IngestError]) -> None:
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        with self.writing():
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO errors(path, error, at) VALUES (?,?,?)",
-                [(e.path, e.error, now) for e in errors],
-            )
-
-    def errors(self) -> list[IngestError]:
-        rows = self.conn.execute("SELECT path, error FROM errors ORDER BY at, path")
-        return [IngestError(p, e) for p, e in rows]
-
-    def integrity_ok(self) -> bool:
-        return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    ``readonly`` never takes the write lock, so a reader (the web app) does not wait for a
+    running ``add``. Raises ``InputError`` for an unknown scheme or an unusable store, and
+    ``MissingExtraError`` when the backend's driver is not installed.
+    """
+    if not is_store_url(target):
+        return Store(target, timeout=timeout, readonly=readonly)
+    url = str(target)
+    scheme = url.split("://", 1)[0].lower()
+    if scheme not in BACKENDS:
+        known = ", ".join(sorted(f"{s}://" for s in BACKENDS))
+        raise InputError(f"{scheme}://...: no store backend for this scheme (known: {known}, or a file path)")
+    module, _, attr = BACKENDS[scheme].partition(":")
+    opener: StoreOpener = getattr(importlib.import_module(module), attr)
+    return opener(url, timeout=timeout, readonly=readonly)

@@ -11,29 +11,24 @@ standard library is used, so no extra is needed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from storyline.errors import StorylineError
 from storyline.model import Article, Citation
-from storyline.summarize import SummaryOptions, _body_lines, _strip_dateline, _usable
-from storyline.summarize.support import SupportOptions, check_citations
+from storyline.summarize.options import LLMOptions, SummaryOptions
+from storyline.summarize.sentences import body_lines, strip_dateline, usable
+from storyline.summarize.support import check_citations
 from storyline.text import split_sentences
 
+if TYPE_CHECKING:
+    from storyline.options import Options
 
-@dataclass
-class LLMOptions:
-    """Prompt budget and request settings."""
-
-    sentences: int = 5  # sentences asked of the model
-    max_source_sentences: int = 60  # per request: ~2-3k tokens, fits small local models
-    temperature: float = 0.0  # deterministic where the server allows it
-    timeout: float = 120.0  # seconds; local CPU models are slow
-    api_key: str | None = None  # sent as a Bearer token when set
-    support: SupportOptions = field(default_factory=SupportOptions)
+__all__ = ["LLMOptions", "LLMSummarizer", "abstractive_summary", "build_messages", "parse_citations"]
 
 
 _CITE = re.compile(r"\[(\d+)\]")
@@ -53,8 +48,8 @@ def _numbered(articles: list[Article], limit: int) -> list[tuple[str, str]]:
     for art in articles:
         if art.duplicate_of:
             continue
-        sents = [_strip_dateline(s.text) for s in split_sentences(_body_lines(art.text or ""))]
-        per_article.append([(art.id, s) for s in sents if _usable(s, rules)])
+        sents = [strip_dateline(s.text) for s in split_sentences(body_lines(art.text or ""))]
+        per_article.append([(art.id, s) for s in sents if usable(s, rules)])
     out: list[tuple[str, str]] = []
     depth = max((len(p) for p in per_article), default=0)
     for i in range(depth):
@@ -101,7 +96,7 @@ def parse_citations(completion: str, numbered: list[tuple[str, str]]) -> list[Ci
     return out
 
 
-def _post(url: str, payload: dict, options: LLMOptions) -> dict:  # type: ignore[type-arg]
+def _post(url: str, payload: dict[str, Any], options: LLMOptions) -> Any:
     endpoint = url.rstrip("/")
     if not endpoint.endswith("/chat/completions"):
         endpoint += "/chat/completions" if endpoint.endswith("/v1") else "/v1/chat/completions"
@@ -141,3 +136,16 @@ def abstractive_summary(
     citations = parse_citations(completion, numbered)
     texts = {a.id: a.text for a in articles}
     return check_citations(citations, texts, options.support)
+
+
+class LLMSummarizer:
+    """The ``llm`` summarizer (``method = "llm"``): ``abstractive_summary`` at
+    ``options.llm.url``, asking for ``options.summary.sentences`` sentences when set (else
+    ``options.llm.sentences``)."""
+
+    def summarize(self, articles: list[Article], options: Options) -> list[Citation]:
+        llm = options.llm
+        if not llm.url:
+            raise StorylineError("the llm summary method needs an endpoint URL (--llm URL)")
+        asked = dataclasses.replace(llm, sentences=options.summary.sentences or llm.sentences)
+        return abstractive_summary(articles, llm.url, llm.model or "default", asked)

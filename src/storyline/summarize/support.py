@@ -21,32 +21,8 @@ from functools import lru_cache
 from nltk.stem.snowball import SnowballStemmer
 
 from storyline.model import Citation
+from storyline.summarize.options import SupportOptions
 from storyline.text import MONTHS, NUMBER_WORDS, WEEKDAYS, content_words, split_sentences
-
-
-@dataclass
-class SupportOptions:
-    """How strict the support check is.
-
-    ``min_coverage``: share of the sentence's content words (stemmed) that must occur in one
-    window of the source. Calibrated on Multi-News validation (first 100 records, 1,001
-    reference-summary sentences of 6+ words): checked against a *different* example's
-    documents, 0.3% of them reach 0.7 (1.8% reach 0.5), so 0.7 rarely lets an unrelated
-    passage "support" a sentence; extracted sentences reach 1.0 by construction and close
-    cross-source restatements in the seed articles reach 0.7-0.9 (31% of the abstractive
-    reference sentences reach 0.7 against their own documents: paraphrase is not support).
-    ``window``: consecutive source sentences searched together; 3 lets a sentence merge a
-    fact and its attribution from the next sentence without letting it roam the article.
-    """
-
-    min_coverage: float = 0.7
-    window: int = 3
-    numbers_must_match: bool = True
-    dates_must_match: bool = True
-    # A qualified number ("more than N") is entailed by a source value up to this factor
-    # away on the right side; beyond it, the sentence says something the source does not.
-    comparative_range: float = 1.5
-
 
 _STEMMER = SnowballStemmer("english")
 

@@ -24,17 +24,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from storyline.extract.analysis import analysis_of, sentence_dates
 from storyline.ingest.meta import parse_day
 from storyline.model import Article, TimelineEntry
-from storyline.text import content_words, split_sentences
+from storyline.text import content_words, strip_dateline
 
 
 @dataclass
@@ -202,33 +203,9 @@ def build_timeline(articles: list[Article], options: TimelineOptions | None = No
 _parse_day = parse_day
 
 
-def _timex_function(opts: TimelineOptions) -> Callable[[str, str | None], list[tuple[int, int, str, str]]]:
-    """(start, end, iso_day, precision) of every date in a text; storyline.extract.timex when present."""
-    if opts.timexes is not None:
-        return opts.timexes
-    try:
-        from storyline.extract import timex as _timex
-    except ImportError:  # the shared resolver is not installed: use the small stand-in
-        return _stand_in_timexes
-
-    def resolve(text: str, dct: str | None) -> list[tuple[int, int, str, str]]:
-        out = []
-        for t in _timex.find_timexes(text, dct):
-            if t.type not in ("DATE", "TIME"):
-                continue
-            cal = _timex.to_calendar(t.value)
-            if cal is None:
-                continue
-            out.append((t.start, t.end, cal[0], cal[1]))
-        return out
-
-    return resolve
-
-
 def _date_sentences(articles: list[Article], opts: TimelineOptions
                     ) -> tuple[list[_Sent], list[list[int]]]:
     """Every sentence of every article with the first day it names (if any, within bounds)."""
-    find = _timex_function(opts)
     published = [d for d in (_parse_day(a.published) for a in articles) if d]
     lo = _parse_day(opts.start)
     hi = _parse_day(opts.end)
@@ -240,32 +217,22 @@ def _date_sentences(articles: list[Article], opts: TimelineOptions
     sents: list[_Sent] = []
     by_article: list[list[int]] = []
     for ai, art in enumerate(articles):
-        text = art.text or ""
         dct = art.published if _parse_day(art.published) else None
-        pieces = split_sentences(text)
-        # Only sentences with a day-like word go to the tagger, joined by newlines: the
-        # tagger's cost grows with the text and most news sentences name no day. Offsets
-        # are mapped back through ``origin``.
-        tagged: list[str] = []
-        origin: list[tuple[int, int]] = []  # (offset in the joined text, sentence index)
-        pos = 0
-        for si, sent in enumerate(pieces):
-            if _DAY_TRIGGER.search(sent.text):
-                origin.append((pos, si))
-                tagged.append(sent.text)
-                pos += len(sent.text) + 1
+        analysis = analysis_of(art)
+        pieces = analysis.sentences
+        dates = (analysis.dates if opts.timexes is None
+                 else sentence_dates([p.text for p in pieces], dct, opts.timexes))
         days: dict[int, dt.date] = {}
-        if tagged:
-            starts = [o for o, _ in origin]
-            for start, _end, iso, prec in sorted(find("\n".join(tagged), dct)):
-                day = _parse_day(iso) if prec == "day" else None
+        for si, mentions in enumerate(dates):
+            for d in mentions:
+                day = _parse_day(d.value) if d.precision == "day" else None
                 if day is None or (lo is not None and day < lo) or (hi is not None and day > hi):
                     continue
-                si = origin[bisect_right(starts, start) - 1][1]
                 days.setdefault(si, day)  # the first day a sentence names (news-tls)
+                break
         own: list[int] = []
         for si, sent in enumerate(pieces):
-            text = _strip_dateline(sent.text) if opts.strip_datelines else sent.text
+            text = strip_dateline(sent.text, place=False) if opts.strip_datelines else sent.text
             if _content_count(text) < opts.min_content_words:
                 continue
             own.append(len(sents))
@@ -379,7 +346,7 @@ def _summarize(pool: list[_Sent], day: dt.date, vectorizer: TfidfVectorizer,
     return [pool[i] for i in chosen], ids
 
 
-def _select(X, scores: np.ndarray, centroid: np.ndarray,  # type: ignore[no-untyped-def]
+def _select(X: Any, scores: np.ndarray, centroid: np.ndarray,  # X: a scipy sparse matrix
             opts: TimelineOptions) -> list[int]:
     """Indices of the day's summary: the best-scored sentence first; then, with
     ``summary_opt``, the sentence that brings the *summary* closest to the centroid
@@ -434,7 +401,7 @@ def _knee(values: np.ndarray) -> float:
     return float(values[int(np.argmax(dist))])
 
 
-def _centroid(X, named: np.ndarray, opts: TimelineOptions) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _centroid(X: Any, named: np.ndarray, opts: TimelineOptions) -> np.ndarray:  # X: scipy sparse
     """What is said about the day. With both kinds of candidates (sentences naming the day and
     lead sentences of that day's articles), only terms both kinds use, each kind weighted
     equally (news-tls PM-Mean): the lead sentences alone would drift to the day's other news,
@@ -456,20 +423,6 @@ def _content_count(text: str) -> int:
                and w[:3] not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
 
 
-# A wire dateline and what a crawler glued before it ("TRIPOLI | Wed Mar 2 , 2011 7:26 am EST
-# TRIPOLI -LRB- Reuters -RRB- - ", "Cairo , Egypt (CNN) -- "): where the report starts.
-_DATELINE = re.compile(
-    r"^.{0,250}?(?:-LRB-|\()\s*(?:Reuters|CNN|AP|AFP)\s*(?:-RRB-|\))\s*(?:--?|\u2013|\u2014)\s*"
-)
-
-
-def _strip_dateline(text: str) -> str:
-    """The sentence without a leading wire dateline (and the headline and timestamp a crawler
-    glued before it): they are not part of what happened."""
-    m = _DATELINE.match(text)
-    return text[m.end():] if m and len(text) - m.end() > 20 else text
-
-
 # How a sentence ends: . ! ? perhaps followed by closing quotes or brackets (T17's ``''``
 # and ``-RRB-`` tokens too).
 _FINAL = re.compile(r"[.!?](?:\s*(?:''|-RRB-|[\"'”’)\]]))*\s*$")
@@ -483,15 +436,6 @@ def _quote_fragment(text: str) -> bool:
         or text.count('"') % 2 == 1
         or text.count("``") != text.count("''")
     )
-
-
-# Words without which a sentence cannot name a calendar day (a superset: the tagger decides).
-_DAY_TRIGGER = re.compile(
-    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\b"
-    r"|\b(?:yesterday|today|tonight|tomorrow|days?|week|weekend|morning|night|eve|christmas|easter)\b"
-    r"|\d{1,2}/\d{1,2}|\d{4}-\d\d",
-    re.IGNORECASE,
-)
 
 
 # --------------------------------------------------------------------------- stand-in

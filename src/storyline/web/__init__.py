@@ -33,13 +33,15 @@ from fastapi.exceptions import HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from storyline.errors import InputError, StorylineError
 from storyline.model import Article, Entity, Story
+from storyline.options import Options
 from storyline.pipeline import resolve_story_id
-from storyline.store import Store
+from storyline.store import StoryStore, is_store_url, open_store, store_label
 from storyline.web import views
 from storyline.web.jobs import Job, JobError, Jobs, new_upload_dir, parse_paths, save_uploads
 
@@ -194,16 +196,17 @@ def _safe_url(url: str | None) -> str | None:
     return None
 
 
-def create_app(db: Path, *, allowed_hosts: list[str] | None = None,
-               options: object | None = None) -> FastAPI:
+def create_app(db: Path | str, *, allowed_hosts: list[str] | None = None,
+               options: Options | None = None) -> FastAPI:
     """The web app over the store ``db`` (created empty if missing).
 
     ``allowed_hosts`` restricts the Host header (``serve`` passes the loopback names when it
     binds loopback, which stops DNS-rebinding pages from reading the store); None allows any.
-    ``options`` is the ``pipeline.Options`` used by add jobs (defaults when None).
+    ``options`` are the ``Options`` used by add jobs (the store's saved options when None).
     """
-    db = Path(db)
-    with Store(db):  # create or validate once, with the write lock; requests only read
+    db = db if is_store_url(db) else Path(db)
+    label = db.name if isinstance(db, Path) else store_label(db)  # never a URL's password
+    with open_store(db):  # create or validate once, with the write lock; requests only read
         pass
     app = FastAPI(
         title="storyline",
@@ -219,10 +222,10 @@ def create_app(db: Path, *, allowed_hosts: list[str] | None = None,
     app.state.jobs = jobs
 
     def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        html = env.get_template(name).render(request=request, db=db.name, **context)
+        html = env.get_template(name).render(request=request, db=label, **context)
         return HTMLResponse(html, status_code=status_code)
 
-    def reader() -> Store:
+    def reader() -> StoryStore:
         try:
             return views.open_reader(db)
         except InputError as exc:
@@ -303,8 +306,7 @@ def create_app(db: Path, *, allowed_hosts: list[str] | None = None,
     async def add_submit(request: Request) -> Response:
         _same_origin(request)
         form = await request.form()
-        uploads = [f for f in form.getlist("files")
-                   if hasattr(f, "filename") and hasattr(f, "file") and f.filename]
+        uploads = [f for f in form.getlist("files") if isinstance(f, StarletteUpload) and f.filename]
         raw_paths = form.get("paths")
         paths = parse_paths(raw_paths if isinstance(raw_paths, str) else "")
         if not uploads and not paths:
@@ -315,7 +317,7 @@ def create_app(db: Path, *, allowed_hosts: list[str] | None = None,
         if uploads:
             upload_dir = new_upload_dir()
             saved, errors = await run_in_threadpool(  # copying large files must not block
-                save_uploads, [(u.filename, u.file) for u in uploads], upload_dir)  # type: ignore[union-attr]
+                save_uploads, [(u.filename or "", u.file) for u in uploads], upload_dir)
             paths = saved + paths
         job = jobs.submit(paths, errors, upload_dir)
         return RedirectResponse(f"/jobs/{job.id}", status_code=303)
@@ -474,7 +476,7 @@ def _warm_up() -> None:
         pass
 
 
-def serve(db: Path, host: str = "127.0.0.1", port: int = 8765) -> None:
+def serve(db: Path | str, host: str = "127.0.0.1", port: int = 8765) -> None:
     """Serve the web app over ``db`` until Ctrl+C; prints the URL to open.
 
     Example: ``serve(Path("storyline.db"))`` then open http://127.0.0.1:8765/
@@ -486,11 +488,12 @@ def serve(db: Path, host: str = "127.0.0.1", port: int = 8765) -> None:
 
         raise MissingExtraError("uvicorn", "web") from None
     allowed = LOOPBACK_NAMES if _is_loopback(host) else None
-    app = create_app(Path(db), allowed_hosts=allowed)
+    app = create_app(db, allowed_hosts=allowed)
     sock = bind(host, port)
     real_port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
-    print(f"storyline: serving {db} at http://{shown}:{real_port}/  (Ctrl+C to stop)", flush=True)
+    print(f"storyline: serving {store_label(db)} at http://{shown}:{real_port}/  (Ctrl+C to stop)",
+          flush=True)
     if not allowed:
         print(f"storyline: warning: {host} is not loopback; anyone who can reach this machine "
               "can read the store and add files", flush=True)

@@ -1,8 +1,9 @@
 """Background "add articles" jobs of the web app: uploads saved, pipeline run off-request.
 
-A job runs ``pipeline.add`` then ``pipeline.analyze`` in a thread with its own ``Store`` (its
-own SQLite connection), reporting the pipeline's progress callbacks into a ``Job`` record that
-the progress page and ``/api/jobs/{id}`` read. Jobs run one at a time: the pipeline already
+A job runs ``pipeline.add`` then ``pipeline.analyze`` in a thread with its own store (its
+own connection) and the app's options, else the store's saved ones; it reports the
+pipeline's progress callbacks into a ``Job`` record that the progress page and
+``/api/jobs/{id}`` read. Jobs run one at a time: the pipeline already
 serializes writers, and two model-heavy runs on a laptop only slow each other down.
 """
 
@@ -20,9 +21,12 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from storyline.errors import InputError, StorylineError
+
+if TYPE_CHECKING:
+    from storyline.options import Options
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +132,7 @@ def parse_paths(text: str) -> list[Path]:
 class Jobs:
     """The jobs of one app: submit inputs, read a job's state by id."""
 
-    def __init__(self, db: Path, options: object | None = None) -> None:
+    def __init__(self, db: Path | str, options: Options | None = None) -> None:
         self.db = db
         self.options = options
         self._jobs: OrderedDict[str, Job] = OrderedDict()
@@ -186,19 +190,21 @@ class Jobs:
 
     def _pipeline(self, job: Job, paths: list[Path], upload_dir: Path | None) -> None:
         from storyline import pipeline
-        from storyline.store import Store
+        from storyline.store import open_store
 
         def progress(stage: str, done: int, total: int | None) -> None:
             job.stage, job.done, job.total = stage, done, total
 
-        options = self.options or pipeline.Options()
         if not paths:
             return
-        with Store(self.db) as store:
-            result = pipeline.add(store, paths, options, progress)  # type: ignore[arg-type]
+        with open_store(self.db) as store:
+            # The app's own options when it was given some, else those the store was built
+            # with (a summary length chosen at digest time survives a web upload).
+            options = self.options or pipeline.stored_options(store)
+            result = pipeline.add(store, paths, options, progress)
             job.new, job.unchanged, job.renamed = result.new, result.unchanged, result.renamed
             job.errors += [JobError(_shown(e.path, upload_dir), e.error) for e in result.errors]
-            pipeline.analyze(store, result.stories, options, progress)  # type: ignore[arg-type]
+            pipeline.analyze(store, result.stories, options, progress)
             job.stories = list(result.stories)
 
 

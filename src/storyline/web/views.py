@@ -1,6 +1,6 @@
 """What the web pages and the JSON API show, computed from the store: no HTTP in here.
 
-Each function takes an open ``Store`` and returns plain dataclasses that both the Jinja2
+Each function takes an open store (``StoryStore``) and returns plain dataclasses that both the Jinja2
 templates and the pydantic API models read, so a page and its ``/api/`` twin cannot drift.
 The store is opened read-only per request (``open_reader``): the web app keeps reading while
 ``storyline add`` holds the write lock in another process (WAL mode).
@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 
 from storyline.ingest.meta import parse_day
 from storyline.model import Article, Entity, Story
-from storyline.store import Store
+from storyline.store import StoryStore, open_store
 from storyline.text import content_words, split_sentences
 
 log = logging.getLogger(__name__)
@@ -44,10 +44,10 @@ COVERAGE_HEIGHT = 28
 MAX_BAR_WIDTH = 10.0  # a story of three days reads as three bars, not three blocks
 
 
-def open_reader(db: Path) -> Store:
-    """A read-only ``Store`` on ``db`` that never takes the write lock: a web request must
-    not wait for a running ``storyline add`` (one long write transaction)."""
-    return Store(db, timeout=10.0, readonly=True)
+def open_reader(db: Path | str) -> StoryStore:
+    """A read-only store on ``db`` (path or URL) that never takes the write lock: a web
+    request must not wait for a running ``storyline add`` (one long write transaction)."""
+    return open_store(db, timeout=10.0, readonly=True)
 
 
 # -- dates and coverage ----------------------------------------------------------------------
@@ -168,18 +168,18 @@ def outlet_of(url: str | None) -> str | None:
     return host.removeprefix("www.") or None
 
 
-def briefs(store: Store) -> dict[str, ArticleBrief]:
+def briefs(store: StoryStore) -> dict[str, ArticleBrief]:
     """Every stored article's list-row fields, by id, in insertion order.
 
-    Reads the indexed columns rather than ``Store.articles()``: the stories page needs every
-    article's date and outlet, and decoding every article's full JSON (raw text included)
-    would make that page slow on a large store.
+    Reads the indexed columns (``article_rows``) rather than ``articles()``: the stories page
+    needs every article's date and outlet, and decoding every article's full JSON (raw text
+    included) would make that page slow on a large store.
     """
-    rows = store.conn.execute(
-        "SELECT id, title, outlet, published, duplicate_of, story_id, event_id,"
-        " json_extract(data, '$.url') FROM articles ORDER BY seq"
-    )
-    return {r[0]: ArticleBrief(*r) for r in rows}
+    return {
+        r.id: ArticleBrief(r.id, r.title, r.outlet, r.published, r.duplicate_of, r.story_id, r.event_id,
+                           r.url)
+        for r in store.article_rows()
+    }
 
 
 @dataclass
@@ -212,7 +212,7 @@ def story_row(story: Story, index: dict[str, ArticleBrief]) -> StoryRow:
     )
 
 
-def story_rows(store: Store) -> list[StoryRow]:
+def story_rows(store: StoryStore) -> list[StoryRow]:
     """Every story, newest first (by its latest article date; undated stories last)."""
     index = briefs(store)
     rows = [story_row(s, index) for s in store.stories()]
@@ -303,7 +303,7 @@ class StoryView:
         return [self.chips[(text, s)] for s in sources if (text, s) in self.chips]
 
 
-def story_view(store: Store, story_id: str) -> StoryView | None:
+def story_view(store: StoryStore, story_id: str) -> StoryView | None:
     story = store.story(story_id)
     if story is None:
         return None
@@ -461,7 +461,7 @@ def article_extractions(article: Article, options: Any = None) -> tuple[
     return dates, entities, quantities, unavailable
 
 
-def article_view(store: Store, article_id: str, extract: bool = True,
+def article_view(store: StoryStore, article_id: str, extract: bool = True,
                  options: Any = None) -> ArticleView | None:
     """The article page's content; ``options`` (``pipeline.Options``) picks the entity
     recogniser as the pipeline does, so the page agrees with the story's entities."""
@@ -476,8 +476,7 @@ def article_view(store: Store, article_id: str, extract: bool = True,
     dates = entities = quantities = None
     if extract:
         dates, entities, quantities, unavailable = article_extractions(article, options)
-    copies = [r[0] for r in store.conn.execute(
-        "SELECT id FROM articles WHERE duplicate_of = ? ORDER BY seq", (article_id,))]
+    copies = store.duplicates(article_id)
     return ArticleView(article, story_id, event_id, story.title if story else None, index,
                        blocks(article, index), dates, entities, quantities, unavailable, copies)
 
@@ -520,7 +519,7 @@ def snippet(text: str, query: str, width: int = 110) -> list[tuple[str, bool]]:
     return out
 
 
-def search(store: Store, query: str, limit: int = 50) -> list[SearchHit]:
+def search(store: StoryStore, query: str, limit: int = 50) -> list[SearchHit]:
     """Articles matching ``query`` (SQLite FTS5 over titles and text), best first."""
     ids = store.search(query, limit=limit)
     if not ids:

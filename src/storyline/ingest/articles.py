@@ -1,0 +1,121 @@
+"""Record -> Article: metadata read from the document, title split off, boilerplate removed.
+
+Runs per article and anywhere (one process, a Dask worker), after any format's reader.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from storyline.ingest import meta
+from storyline.ingest.base import IngestOptions, Record
+from storyline.model import Article, IngestError, Removed
+from storyline.text import normalize_space
+
+if TYPE_CHECKING:
+    from storyline.clean import CleanOptions
+
+
+def prepare(
+    record: Record, options: IngestOptions | None = None, clean_options: CleanOptions | None = None
+) -> Article | IngestError:
+    """One raw record -> a cleaned Article, or an IngestError when no article text is left.
+
+    Metadata given with the record wins; otherwise it is read from the document (header
+    line, byline, footer, URL), and a date taken from the text is marked inferred with its
+    evidence.
+    """
+    from storyline import clean  # the clean stage; imported here to keep ingest light
+
+    opts = options or IngestOptions()
+    published, evidence, inferred = None, None, False
+    if record.published:
+        published = _given_date(record.published)
+        evidence = (
+            "given" if published else f"given date {record.published[:40]!r} is not a valid date; ignored"
+        )
+    removed: list[Removed] = []
+    title, byline, outlet = record.title, record.byline, record.outlet
+    if record.html is not None:
+        doc = clean.extract_html(record.html, url=record.url, options=clean_options)
+        raw_text, body, removed = doc.text, doc.text, list(doc.removed)
+        title = title or doc.title
+        byline = byline or doc.author
+        outlet = outlet or doc.sitename
+        if not published and doc.date and meta.valid_date(doc.date):
+            published, evidence, inferred = doc.date, "HTML metadata", False
+    else:
+        raw_text = record.text[: opts.max_text_chars]
+        lines = raw_text.splitlines()
+        while lines and not lines[0].strip():
+            lines.pop(0)
+        head_removed: list[Removed] = []
+        if lines:
+            header = meta.parse_header(lines[0])
+            if header:
+                if not published:
+                    published, evidence, inferred = (
+                        header[0],
+                        f"metadata header: {lines[0].strip()[:80]}",
+                        False,
+                    )
+                title = title or header[1]
+                head_removed.append(Removed(lines.pop(0).strip(), "metadata-header"))
+            elif meta.looks_like_headline(lines[0], lines[1] if len(lines) > 1 else None):
+                if title is None or _same(title, lines[0]):
+                    title = title or lines[0].strip()
+                    head_removed.append(Removed(lines.pop(0).strip(), "headline"))
+        found = meta.read_lines(lines)
+        byline = byline or found.byline
+        outlet = outlet or found.outlet
+        if not published and found.published:
+            published, evidence, inferred = found.published, found.date_evidence, True
+        body, removed = clean.clean_text("\n".join(lines), title=title, options=clean_options)
+        if not body.strip():
+            # Cleaning judged every line boilerplate; for a text file that is more likely a
+            # short article than a page of debris, so keep it rather than lose it.
+            body, removed = "\n".join(lines), []
+        removed = head_removed + removed
+    if not published and record.url:
+        url_date = meta.date_from_url(record.url)
+        if url_date:
+            published, evidence, inferred = url_date, f"URL path: {record.url}", True
+    outlet = outlet or meta.outlet_from_url(record.url)
+    body = normalize_space(body)
+    if not body:
+        return IngestError(record.source, "no article text left after cleaning")
+    return Article(
+        id=record.id,
+        text=body,
+        title=_cut(title, opts.max_title_chars),
+        outlet=_cut(outlet, 200),
+        byline=_cut(byline, 200),
+        url=_cut(record.url, 2000),
+        published=published,
+        published_inferred=inferred,
+        date_evidence=evidence,
+        raw_text=raw_text,
+        removed=removed,
+        source=record.source,
+    )
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()).lower() == " ".join(b.split()).lower()
+
+
+def _cut(value: str | None, limit: int) -> str | None:
+    if value is None:
+        return None
+    value = " ".join(value.split())
+    if not value:
+        return None
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _given_date(value: str) -> str | None:
+    m = re.match(r"^\s*(\d{4}-\d{2}-\d{2})", value)
+    if m:
+        return m.group(1) if meta.valid_date(m.group(1)) else None
+    return meta.parse_date_text(value)

@@ -1,0 +1,17 @@
+"""HTML pages (.html, .htm, .xhtml): one file, one article, cleaned later by ``prepare``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from storyline.ingest.base import IngestOptions, Record, load_text, stem
+from storyline.model import IngestError
+
+
+def read(path: Path, options: IngestOptions) -> Iterator[Record | IngestError]:
+    loaded = load_text(path, options.max_file_bytes)
+    if isinstance(loaded, IngestError):
+        yield loaded
+        return
+    yield Record(id=stem(path), source=str(path), html=loaded[1])

@@ -1,0 +1,409 @@
+"""The PostgreSQL store: the SQLite store's contract on a server several machines can share.
+
+Same tables and the same answers as ``store/sqlite.py``: ``writing()`` is one transaction
+holding a transaction-level advisory lock (writers queue as under SQLite's ``BEGIN
+IMMEDIATE``; readers never wait), full-text search is a ``tsvector`` column with the
+``simple`` configuration (lower-cased words, no stemming, as FTS5's ``unicode61``) queried
+with ``websearch_to_tsquery``, and signatures are little-endian ``bytea``. Text columns use
+the ``C`` collation so every ``ORDER BY`` sorts as SQLite does, whatever the database locale.
+Open one with ``open_store("postgresql://user@host/db")``; needs ``storyline[postgres]``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from storyline.errors import InputError, MissingExtraError
+from storyline.ingest import content_hash
+from storyline.model import Article, IngestError, Story, article_from_dict, story_from_dict, to_dict
+from storyline.store.base import (
+    STORE_VERSION,
+    ArticleRow,
+    StoredBatch,
+    fts_phrases,
+    signature_array,
+    signature_bytes,
+    store_label,
+)
+
+if TYPE_CHECKING:
+    import psycopg
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL,
+    published TEXT COLLATE "C",
+    title TEXT,
+    outlet TEXT,
+    source TEXT,
+    duplicate_of TEXT COLLATE "C",
+    story_id TEXT COLLATE "C",
+    event_id TEXT COLLATE "C",
+    signature BYTEA,
+    shingles INTEGER,
+    data TEXT NOT NULL,
+    fts TSVECTOR
+);
+CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
+CREATE INDEX IF NOT EXISTS articles_hash ON articles(hash);
+CREATE INDEX IF NOT EXISTS articles_seq ON articles(seq);
+CREATE INDEX IF NOT EXISTS articles_duplicate ON articles(duplicate_of);
+CREATE INDEX IF NOT EXISTS articles_fts ON articles USING GIN (fts);
+CREATE TABLE IF NOT EXISTS stories (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    title TEXT NOT NULL,
+    first_date TEXT COLLATE "C",
+    last_date TEXT COLLATE "C",
+    n_articles INTEGER NOT NULL,
+    updated TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS errors (
+    path TEXT COLLATE "C" NOT NULL,
+    error TEXT COLLATE "C" NOT NULL,
+    at TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (path, error)
+);
+CREATE TABLE IF NOT EXISTS analyses (
+    id TEXT COLLATE "C" PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    data TEXT NOT NULL
+)
+"""
+# Any constant works: the lock is per database, and a storyline store is one database.
+# (The two halves spell "stor" "ylin" in ASCII, to stay clear of other applications' keys.)
+WRITE_LOCK = (0x73746F72, 0x796C696E)
+# The tsvector of one article is capped at 1 MB by PostgreSQL; a text this long (far beyond
+# any news article) is indexed by its first part only rather than refused.
+MAX_INDEXED_CHARS = 500_000
+
+
+def _driver() -> Any:
+    """psycopg, imported on first use: the SQLite store must not need it."""
+    try:
+        import psycopg
+    except ImportError:
+        raise MissingExtraError("psycopg", "postgres") from None
+    return psycopg
+
+
+def pg_text(value: str | None) -> str | None:
+    """PostgreSQL text cannot hold NUL characters; the indexed columns drop them (the
+    article itself round-trips exactly: its JSON escapes them)."""
+    return value.replace("\x00", "") if value is not None else None
+
+
+class PostgresStore:
+    """A storyline store in a PostgreSQL database. Use as a context manager, or ``close()``."""
+
+    def __init__(self, url: str, timeout: float = 60.0, readonly: bool = False) -> None:
+        """Open (and create the tables of) the store at ``url``; ``readonly`` opens an existing
+        one without ever taking the write lock. ``timeout`` bounds the wait for the lock."""
+        pg = _driver()
+        self.url = url
+        self.readonly = readonly
+        self._depth = 0
+        name = store_label(url)
+        try:
+            self.conn: psycopg.Connection[Any] = pg.connect(
+                url, autocommit=True, connect_timeout=max(1, int(timeout))
+            )
+        except pg.Error as exc:
+            detail = " ".join(str(exc).split())  # libpq's messages span lines; the CLI shows one
+            raise InputError(f"{name}: cannot connect to the storyline database ({detail})") from None
+        self.conn.execute(f"SET lock_timeout = {int(timeout * 1000)}")
+        try:
+            if readonly:
+                self.conn.execute("SET default_transaction_read_only = on")
+                if self.conn.execute("SELECT to_regclass('articles')").fetchone()[0] is None:
+                    raise InputError(f"{name}: no storyline store in this database")
+                self._check_version(name)
+                return
+            with self.writing():
+                for stmt in SCHEMA.split(";"):
+                    if stmt.strip():
+                        self.conn.execute(stmt)
+                self._check_version(name)
+        except pg.errors.LockNotAvailable:
+            self.conn.close()
+            raise InputError(
+                f"{name}: the store is busy (another storyline process is writing); "
+                "try again when it has finished"
+            ) from None
+        except pg.Error as exc:
+            self.conn.close()
+            detail = " ".join(str(exc).split())
+            raise InputError(f"{name}: not a usable storyline database ({detail})") from None
+        except InputError:
+            self.conn.close()
+            raise
+
+    def _check_version(self, name: str) -> None:
+        version = self.get_meta("store_version")
+        if version is None and not self.readonly:
+            self.set_meta("store_version", STORE_VERSION)
+        elif version is not None and version != STORE_VERSION:
+            raise InputError(f"{name}: store version {version}, expected {STORE_VERSION}")
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def writing(self) -> Iterator[psycopg.Connection[Any]]:
+        """An exclusive write transaction: committed whole, or rolled back whole. Nested
+        calls join the outer transaction, as under SQLite."""
+        if self._depth:
+            yield self.conn
+            return
+        self._depth += 1
+        try:
+            with self.conn.transaction():
+                self.conn.execute("SELECT pg_advisory_xact_lock(%s::integer, %s::integer)", WRITE_LOCK)
+                yield self.conn
+        finally:
+            self._depth -= 1
+
+    def _one(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        row = self.conn.execute(sql, tuple(params)).fetchone()
+        return row[0] if row else None
+
+    # -- meta -----------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        value: str | None = self._one("SELECT value FROM meta WHERE key = %s", (key,))
+        return value
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.writing():
+            self.conn.execute(
+                "INSERT INTO meta(key, value) VALUES (%s, %s)"
+                " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                (key, pg_text(value)),
+            )
+
+    def get_json(self, key: str) -> Any:
+        raw = self.get_meta(key)
+        return json.loads(raw) if raw is not None else None
+
+    def set_json(self, key: str, value: Any) -> None:
+        self.set_meta(key, json.dumps(value))
+
+    # -- articles -------------------------------------------------------------------
+    def resolve_id(self, article: Article) -> tuple[str, bool]:
+        """The id under which this article is (or would be) stored, and whether it is there.
+
+        Same id and same text: already stored. Same id, other text: the derived id
+        ``<id>~<hash8>`` (stable, so ingesting that file again is recognised too).
+        """
+        digest = content_hash(article.text)
+        stored = self._one("SELECT hash FROM articles WHERE id = %s", (article.id,))
+        if stored is None:
+            return article.id, False
+        if stored == digest:
+            return article.id, True
+        alt = f"{article.id}~{digest[:8]}"
+        return alt, self._one("SELECT 1 FROM articles WHERE id = %s", (alt,)) is not None
+
+    def add_articles(
+        self,
+        articles: Iterable[Article],
+        signatures: dict[str, tuple[np.ndarray, int]] | None = None,
+    ) -> StoredBatch:
+        """Store new articles (inside the caller's transaction if there is one)."""
+        result = StoredBatch([], [], {})
+        sigs = signatures or {}
+        with self.writing():
+            seq = int(self._one("SELECT COALESCE(MAX(seq), 0) FROM articles"))
+            for art in articles:
+                new_id, present = self.resolve_id(art)
+                if present:
+                    result.unchanged.append(new_id)
+                    continue
+                if new_id != art.id:
+                    result.renamed[art.id] = new_id
+                    art.id = new_id
+                seq += 1
+                sig = sigs.get(art.id)
+                searchable = f"{art.title or ''} {art.text}"[:MAX_INDEXED_CHARS]
+                self.conn.execute(
+                    "INSERT INTO articles(id, seq, hash, published, title, outlet, source, duplicate_of,"
+                    " signature, shingles, data, fts)"
+                    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s, to_tsvector('simple', %s))",
+                    (
+                        art.id,
+                        seq,
+                        content_hash(art.text),
+                        pg_text(art.published),
+                        pg_text(art.title),
+                        pg_text(art.outlet),
+                        pg_text(art.source),
+                        art.duplicate_of,
+                        signature_bytes(sig[0]) if sig is not None else None,
+                        sig[1] if sig is not None else None,
+                        json.dumps(to_dict(art), ensure_ascii=False),
+                        pg_text(searchable),
+                    ),
+                )
+                result.added.append(art.id)
+        return result
+
+    def articles(self, ids: Iterable[str] | None = None) -> list[Article]:
+        """Stored articles, in insertion order (all, or the given ids)."""
+        if ids is None:
+            rows = self.conn.execute("SELECT data, duplicate_of FROM articles ORDER BY seq").fetchall()
+        else:
+            rows = self.conn.execute(
+                "SELECT data, duplicate_of FROM articles WHERE id = ANY(%s) ORDER BY seq",
+                (list(dict.fromkeys(ids)),),
+            ).fetchall()
+        out = []
+        for data, dup in rows:
+            art = article_from_dict(json.loads(data))
+            art.duplicate_of = dup
+            out.append(art)
+        return out
+
+    def article(self, article_id: str) -> Article | None:
+        found = self.articles([article_id])
+        return found[0] if found else None
+
+    def count_articles(self) -> int:
+        return int(self._one("SELECT COUNT(*) FROM articles"))
+
+    def article_rows(self) -> list[ArticleRow]:
+        """Every article's indexed columns, in insertion order (no full JSON decoded)."""
+        rows = self.conn.execute(
+            "SELECT id, title, outlet, published, duplicate_of, story_id, event_id,"
+            " data::json ->> 'url' FROM articles ORDER BY seq"
+        )
+        return [ArticleRow(*r) for r in rows]
+
+    def duplicates(self, article_id: str) -> list[str]:
+        """Ids of the stored copies of ``article_id``, in insertion order."""
+        rows = self.conn.execute(
+            "SELECT id FROM articles WHERE duplicate_of = %s ORDER BY seq", (article_id,)
+        )
+        return [r[0] for r in rows]
+
+    def signatures(self) -> Iterator[tuple[str, np.ndarray, int, str | None]]:
+        """(id, MinHash signature, shingle count, duplicate_of) of every stored article."""
+        rows = self.conn.execute(
+            "SELECT id, signature, shingles, duplicate_of FROM articles"
+            " WHERE signature IS NOT NULL ORDER BY seq"
+        ).fetchall()
+        for aid, blob, n, dup in rows:
+            yield aid, signature_array(bytes(blob)), int(n or 1), dup
+
+    def set_group(self, article_id: str, story_id: str, event_id: str | None) -> None:
+        with self.writing():
+            self.conn.execute(
+                "UPDATE articles SET story_id = %s, event_id = %s WHERE id = %s",
+                (story_id, event_id, article_id),
+            )
+
+    def groups(self) -> dict[str, tuple[str | None, str | None]]:
+        """article id -> (story id, event id) for every stored article."""
+        rows = self.conn.execute("SELECT id, story_id, event_id FROM articles ORDER BY seq")
+        return {aid: (sid, eid) for aid, sid, eid in rows}
+
+    def search(self, query: str, limit: int = 50) -> list[str]:
+        """Article ids holding every word of ``query`` (title or text), best first."""
+        if not query.strip():
+            return []
+        rows = self.conn.execute(
+            "SELECT id FROM articles, websearch_to_tsquery('simple', %s) AS q WHERE fts @@ q"
+            " ORDER BY ts_rank_cd(fts, q) DESC, seq LIMIT %s",
+            (pg_text(fts_phrases(query)), limit),
+        )
+        return [r[0] for r in rows]
+
+    # -- per-article analyses ---------------------------------------------------------
+    def put_analyses(self, items: dict[str, dict]) -> None:
+        """Store (replace) one JSON object per article id; each id must be a stored article
+        (a foreign key: the analysis is deleted with its article)."""
+        with self.writing(), self.conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO analyses(id, data) VALUES (%s, %s)"
+                " ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data",
+                [(aid, json.dumps(data, ensure_ascii=False)) for aid, data in items.items()],
+            )
+
+    def analyses(self, ids: Iterable[str]) -> dict[str, dict]:
+        """The stored analyses of these article ids; ids without one are left out."""
+        rows = self.conn.execute(
+            "SELECT id, data FROM analyses WHERE id = ANY(%s)", (list(dict.fromkeys(ids)),)
+        )
+        return {aid: json.loads(data) for aid, data in rows}
+
+    # -- stories --------------------------------------------------------------------
+    def put_story(self, story: Story, dates: tuple[str | None, str | None] = (None, None)) -> None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.writing():
+            self.conn.execute(
+                "INSERT INTO stories(id, title, first_date, last_date, n_articles, updated, data)"
+                " VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title,"
+                " first_date = EXCLUDED.first_date, last_date = EXCLUDED.last_date,"
+                " n_articles = EXCLUDED.n_articles, updated = EXCLUDED.updated, data = EXCLUDED.data",
+                (
+                    story.id,
+                    pg_text(story.title),
+                    pg_text(dates[0]),
+                    pg_text(dates[1]),
+                    len(story.article_ids),
+                    now,
+                    json.dumps(to_dict(story), ensure_ascii=False),
+                ),
+            )
+
+    def delete_story(self, story_id: str) -> None:
+        with self.writing():
+            self.conn.execute("DELETE FROM stories WHERE id = %s", (story_id,))
+
+    def stories(self, ids: Iterable[str] | None = None) -> list[Story]:
+        """Stored stories, newest last date first."""
+        rows = self.conn.execute(
+            "SELECT id, data FROM stories ORDER BY COALESCE(last_date, '') DESC, id"
+        ).fetchall()
+        wanted = set(ids) if ids is not None else None
+        return [story_from_dict(json.loads(d)) for sid, d in rows if wanted is None or sid in wanted]
+
+    def story(self, story_id: str) -> Story | None:
+        data = self._one("SELECT data FROM stories WHERE id = %s", (story_id,))
+        return story_from_dict(json.loads(data)) if data is not None else None
+
+    # -- errors ---------------------------------------------------------------------
+    def add_errors(self, errors: Iterable[IngestError]) -> None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        rows = [(pg_text(e.path), pg_text(e.error), now) for e in errors]
+        if not rows:
+            return
+        with self.writing(), self.conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO errors(path, error, at) VALUES (%s,%s,%s)"
+                " ON CONFLICT (path, error) DO UPDATE SET at = EXCLUDED.at",
+                rows,
+            )
+
+    def errors(self) -> list[IngestError]:
+        rows = self.conn.execute("SELECT path, error FROM errors ORDER BY at, path")
+        return [IngestError(p, e) for p, e in rows]
+
+    def integrity_ok(self) -> bool:
+        """Whether every table answers. The server guards its own files: there is no
+        whole-file check to run as SQLite's ``integrity_check``."""
+        for table in ("meta", "articles", "stories", "errors", "analyses"):
+            self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchall()
+        return True
