@@ -12,13 +12,21 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from storyline.text import Sentence
-
 SCHEMA_VERSION = "1.1"
 # Bump when ``storyline.extract.analyze_article`` computes something else: stored analyses of
 # another version are recomputed, not trusted.
 ANALYSIS_VERSION = 1
 
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence and where it stands in the text it came from (``storyline.text.split_sentences``).
+    Defined here, with the other records, so that importing the records stays light."""
+
+    text: str
+    start: int
+    end: int
 
 @dataclass
 class Removed:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from storyline.model import Sentence as Sentence  # re-exported: it was defined here
+
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "told", "according", "mr", "ms"}
 
 # Calendar and number words, shared by the stages that read figures and dates.
@@ -81,15 +83,6 @@ _ABBREV = {
 }
 _BOUNDARY = re.compile(r"""([.!?]["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-9])""")
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence and where it stands in the text it came from."""
-
-    text: str
-    start: int
-    end: int
 
 
 def split_sentences(text: str) -> list[Sentence]:

@@ -2,7 +2,7 @@
 
 Pages (server-rendered Jinja2, autoescaped, no JavaScript) and a JSON API under ``/api/``
 that mirrors them (OpenAPI at ``/docs`` and ``/openapi.json``). Every request opens the store
-read-only (``web_views.open_reader``), so the app keeps answering while ``storyline add``
+read-only (``storyline.web.views.open_reader``), so the app keeps answering while ``storyline add``
 writes in another process; ``/add`` runs the pipeline in a background job
 (``web_jobs``). Binds 127.0.0.1 unless told otherwise.
 
