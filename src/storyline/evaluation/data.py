@@ -10,12 +10,12 @@ import gzip
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from storyline.errors import InputError
 
 
-def open_text(path: Path):  # type: ignore[no-untyped-def]  # returns a text file object
+def open_text(path: Path) -> IO[str]:
     """Open a plain or gzipped UTF-8 text file."""
     if path.suffix == ".gz":
         return gzip.open(path, "rt", encoding="utf-8")

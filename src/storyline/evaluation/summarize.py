@@ -123,8 +123,9 @@ def _sumy(kind: str) -> System:
         if not paragraphs:
             return []
 
-        def take(infos):  # type: ignore[no-untyped-def]  # sumy SentenceInfo list, best first
-            out, total = [], 0
+        def take(infos: list[Any]) -> list[Any]:  # sumy SentenceInfo list, best first
+            out: list[Any] = []
+            total = 0
             for info in infos:
                 if total >= budget:
                     break
