@@ -75,3 +75,72 @@ def test_index_read_access_for_engines(seeds: Path) -> None:
     assert index.root("000") == "000" and index.root("nope") == "nope"
     b, r = index.bands
     assert b * r <= index.options.num_perm
+
+
+def _flood(n: int) -> list[Article]:
+    """A templated flood: the same weather line with only two numbers changed, so every
+    LSH band bucket of the template fills far past ``BUCKET_CAP``."""
+    return [
+        Article(
+            id=f"n{i:05d}",
+            text=(
+                f"The weather in Springfield is sunny today with a high of {i % 97} degrees. "
+                "Winds stay light from the west and no rain is expected before the weekend. "
+                f"Reading number {i} of the automatic station."
+            ),
+        )
+        for i in range(n)
+    ]
+
+
+def test_template_flood_is_capped_and_both_paths_agree() -> None:
+    """A bucket holding hundreds of copies is searched through its first ``BUCKET_CAP``
+    entries only (not all pairs), the copies are still found, and the banded
+    search of the Dask and bulk engines, with the same cap, gives the same links."""
+    import numpy as np
+
+    from storyline.dedupe import BUCKET_CAP, banding
+
+    arts = _flood(600)
+    index = DuplicateIndex()
+    for start in range(0, len(arts), 250):  # in batches against a growing index, as add does
+        mark_duplicates(arts[start : start + 250], index)
+    local = {a.id: a.duplicate_of for a in arts}
+    assert sum(1 for v in local.values() if v) > 450  # copies of a few dozen originals
+
+    opts = index.options
+    b, r = index.bands
+    sigs, sizes = banding.signature_block([a.text for a in arts], opts)
+    n = len(arts)
+    rows = banding.band_rows(sigs, np.arange(n), np.ones(n, bool), np.ones(n, bool), b, r)
+    parts = [banding.pair_rows(None, part) for part in banding.split_rows(rows, 3)]
+    pairs = np.unique(np.concatenate(parts), axis=0)
+    # The cap as a rule: a querier meets the earlier entries among the first BUCKET_CAP of
+    # each of its buckets, and no others.
+    keys = banding.band_keys(sigs, b, r)
+    members: dict[int, list[int]] = {}
+    for k in range(n):
+        for key in keys[k].tolist():
+            members.setdefault(key, []).append(k)
+    capped = {
+        (q, c) for q in range(n) for key in keys[q].tolist() for c in members[key][:BUCKET_CAP] if c < q
+    }
+    every = {(q, c) for q in range(n) for key in keys[q].tolist() for c in members[key] if c < q}
+    assert {tuple(p) for p in pairs.tolist()} == capped
+    assert len(capped) < 0.7 * len(every)  # the cap binds on this flood
+    best = banding.best_original(
+        map(tuple, pairs.tolist()),
+        lambda k: sigs[k],
+        lambda k: int(sizes[k]),
+        lambda k: arts[k].id,
+        opts,
+        b,
+        r,
+    )
+    root: dict[str, str] = {}
+    banded: dict[str, str | None] = {}
+    for k, art in enumerate(arts):
+        found = arts[best[k]].id if k in best else None
+        banded[art.id] = root.get(found, found) if found else None
+        root[art.id] = banded[art.id] or art.id
+    assert banded == local

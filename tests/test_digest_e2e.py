@@ -181,3 +181,129 @@ def test_summary_options_survive_in_the_store(tmp_path: Path, seeds: Path) -> No
     with Store(db) as store:
         saved = stored_options(store)
     assert (saved.summary.words, saved.summary.sentences) == (60, None)
+
+
+# -- hostile article fields, exact counts, unknown story ids ---------------------------------
+
+HOSTILE_TITLE = (
+    "<script>alert(1)</script> Verrin dam [click](javascript:alert(2)) "
+    "![x](http://evil.example/x.png) `code` <img src=x onerror=alert(3)> &lt;b&gt; | # x"
+)
+HOSTILE_OUTLET = "<img src=x onerror=alert(4)>"
+HOSTILE = [
+    {
+        "id": "evil-1",
+        "title": HOSTILE_TITLE,
+        "outlet": HOSTILE_OUTLET,
+        "url": "javascript:alert(5)",
+        "published": "2025-03-10",
+        "text": "Engineers at the Verrin dam opened a relief channel on Sunday, officials said.\n\n"
+        "The reservoir fell by three metres overnight, the water board said on Monday.",
+    },
+    {
+        "id": "evil-2",
+        "title": "Verrin dam <b onmouseover=alert(6)>relief</b> channel [x]: javascript:alert(7)",
+        "outlet": "Northwire",
+        "published": "2025-03-11",
+        "text": "The Verrin dam relief channel was opened on Sunday by army engineers, officials said.\n\n"
+        "The reservoir fell by four metres, the water board said on Tuesday.",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("hostile")
+    (work / "evil.jsonl").write_text("\n".join(json.dumps(r) for r in HOSTILE) + "\n")
+    proc = run_cli("digest", "evil.jsonl", "--out", "rep", "--db", "evil.db", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    assert "ingested 2, skipped 0" in proc.stdout
+    return work
+
+
+def test_markdown_escapes_every_field_from_articles(hostile_report: Path) -> None:
+    """digest.md rendered as any Markdown renderer with HTML on would (CommonMark passes raw
+    HTML through) holds no tag, link or image that came from an article."""
+    from markdown_it import MarkdownIt
+
+    md = (hostile_report / "rep" / "digest.md").read_text()
+    assert "<" not in md and ">" not in md  # every angle bracket is an entity
+    rendered = MarkdownIt("commonmark").enable("table").render(md)
+    tags = set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", rendered))
+    ours = {"h1", "h2", "h3", "p", "ul", "ol", "li", "code", "table", "thead", "tbody", "tr", "th", "td"}
+    assert tags <= ours, tags - ours
+    assert "href" not in rendered and "<img" not in rendered  # no link, no image
+    assert "onerror=alert(3)" in rendered  # shown as typed, as text
+    assert "&lt;img src=x onerror=alert(4)&gt;" in rendered  # the outlet too
+    assert "[click](javascript:alert(2))" in rendered and "![x](http://evil.example/x.png)" in rendered
+    assert "`code`" in rendered and "&amp;lt;b&amp;gt;" in rendered  # an entity stays as typed
+
+
+def test_html_and_json_keep_hostile_fields_inert_and_exact(hostile_report: Path) -> None:
+    page = (hostile_report / "rep" / "digest.html").read_text()
+    for tag in ("<script", "<img", "<b ", "<iframe"):
+        assert tag not in page
+    assert 'href="javascript' not in page and "&lt;img src=x onerror=alert(4)&gt;" in page
+    data = json.loads((hostile_report / "rep" / "digest.json").read_text())
+    jsonschema.validate(data, schema())
+    arts = {a["id"]: a for a in data["articles"]}
+    assert arts["evil-1"]["title"] == HOSTILE_TITLE  # data, kept exactly: escaping is the renderer's
+    assert arts["evil-1"]["outlet"] == HOSTILE_OUTLET
+
+
+def test_report_of_an_unknown_story_fails_in_one_line(hostile_report: Path) -> None:
+    proc = run_cli("report", "--db", "evil.db", "--story", "s-bogus", "--out", "bogus", cwd=hostile_report)
+    assert proc.returncode == 2, proc.stdout
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "s-bogus" in lines[0] and "no such story" in lines[0], proc.stderr
+    assert "evil.db" in lines[0] and not (hostile_report / "bogus").exists()
+
+
+def test_report_of_a_merged_story_gives_the_story_it_joined(hostile_report: Path) -> None:
+    """A merged story's old id is kept in the grouping state's alias map (``GroupState``);
+    `report --story` resolves it as links and bookmarks in the web app do."""
+    from storyline.pipeline import GROUP_STATE
+    from storyline.store import open_store
+
+    db = hostile_report / "merged.db"
+    db.write_bytes((hostile_report / "evil.db").read_bytes())
+    with open_store(db) as store:
+        (story,) = store.stories()
+        state = store.get_json(GROUP_STATE)
+        state["alias"] = {"s-old": story.id}  # s-old was merged into the stored story
+        store.set_json(GROUP_STATE, state)
+    proc = run_cli("report", "--db", "merged.db", "--story", "s-old", "--out", "old", cwd=hostile_report)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((hostile_report / "old" / "digest.json").read_text())
+    assert [s["id"] for s in data["stories"]] == [story.id]
+
+
+def test_console_counts_are_exact(tmp_path: Path) -> None:
+    """Two inputs sharing a given id are both renamed, and each input is counted once, as new
+    or as already stored (before: "1 renamed" when 2 were, repeats counted once)."""
+    from click.testing import CliRunner
+
+    from storyline.cli import main
+
+    def rec(given: str, town: str) -> str:
+        text = (f"The council of {town} met on Monday to discuss the bridge over the river. "
+                f"The mayor of {town} said repairs would start in May.")
+        return json.dumps({"id": given, "title": f"{town} bridge", "text": text})
+
+    (tmp_path / "first.jsonl").write_text(rec("x", "Arlen") + "\n")
+    lines = [rec("x", "Bexley"), rec("x", "Corran"),  # both clash with the stored x: 2 renamed
+             rec("y", "Dunmore"), rec("y", "Elsby"),  # the second clashes with the first: renamed
+             rec("z", "Fenwick"), rec("z", "Fenwick"),  # the same article twice: new, then unchanged
+             rec("x", "Arlen"), rec("x", "Arlen")]  # already stored, twice: 2 unchanged
+    (tmp_path / "second.jsonl").write_text("\n".join(lines) + "\n")
+    db = str(tmp_path / "c.db")
+    runner = CliRunner()
+    first = runner.invoke(main, ["add", str(tmp_path / "first.jsonl"), "--db", db, "--no-analyze"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(main, ["add", str(tmp_path / "second.jsonl"), "--db", db, "--no-analyze"])
+    assert second.exit_code == 0, second.output
+    assert "ingested 8, skipped 0 (5 new, 3 renamed for clashing ids)" in second.output
+    from storyline.store import open_store
+
+    with open_store(db, readonly=True) as store:
+        assert store.count_articles() == 6  # x, x~.., x~.., y, y~.., z

@@ -106,3 +106,31 @@ def test_missing_spacy_is_reported_when_required(monkeypatch):
     with pytest.raises(MissingExtraError):
         extract_entities([Article(id="a", text="Kabul fell.")], EntityOptions(use_spacy=True))
     assert extract_entities([], EntityOptions(use_spacy=False)) == []
+
+
+@pytest.mark.skipif(not spacy_available(), reason="spaCy model not installed")
+def test_spacy_reads_each_text_once(seeds: Path, monkeypatch) -> None:
+    """A story is re-analysed whenever it gains an article: spaCy must read only the new
+    article, and the entities must be those of reading every article again."""
+    from storyline.extract import entities as mod
+
+    arts = load_seeds(seeds)
+    opts = EntityOptions(use_spacy=True)
+    mod._MENTIONS.clear()
+    first = extract_entities(arts[:-1], opts)
+    nlp = mod._load_spacy(opts.model)
+    real_pipe = nlp.pipe
+    read: list[str] = []
+
+    def counting_pipe(texts, **kwargs):
+        texts = list(texts)
+        read.extend(texts)
+        return real_pipe(texts, **kwargs)
+
+    monkeypatch.setattr(nlp, "pipe", counting_pipe)
+    grown = extract_entities(arts, opts)
+    assert read == [arts[-1].text[: opts.max_chars]]
+    mod._MENTIONS.clear()
+    fresh = extract_entities(arts, opts)
+    assert grown == fresh
+    assert first != grown  # the last seed adds names or mentions

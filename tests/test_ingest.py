@@ -203,3 +203,63 @@ def test_walk_then_read_file_is_iter_records(tmp_path: Path) -> None:
     walked = list(read_items(items))
     assert walked == list(iter_records([tmp_path, tmp_path / "gone.txt"]))
     assert [getattr(r, "id", None) for r in walked] == ["a-1", "a-2", None, "z", None]
+
+
+def test_warc_record_kinds_encodings_and_arc(tmp_path: Path) -> None:
+    """Only HTML responses are articles (warcinfo, requests and images pass by); chunked,
+    gzip-encoded bodies are decoded; an old ARC file is read too."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    page = b"<html><body><article><p>The council approved the bridge on Monday.</p></article></body></html>"
+    for name, gz in (("a.warc.gz", True), ("b.warc", False)):
+        with (tmp_path / name).open("wb") as fh:
+            writer = WARCWriter(fh, gzip=gz)
+            writer.write_record(writer.create_warcinfo_record(name, {"software": "test"}))
+            for k, ctype in enumerate(["text/html", "image/png"]):
+                request = StatusAndHeaders("GET / HTTP/1.1", [("Host", "a")], is_http_request=True)
+                writer.write_record(
+                    writer.create_warc_record(
+                        f"https://a.example/{k}", "request", payload=BytesIO(b""), http_headers=request
+                    )
+                )
+                headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
+                body = page if "html" in ctype else b"\x89PNG\r\n"
+                writer.write_record(
+                    writer.create_warc_record(
+                        f"https://a.example/{k}", "response", payload=BytesIO(body), http_headers=headers
+                    )
+                )
+    packed = gzip.compress(page)
+    rest = b"%x\r\n" % (len(packed) - 10) + packed[10:]
+    chunked = b"a\r\n" + packed[:10] + b"\r\n" + rest + b"\r\n0\r\n\r\n"
+    http = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n"
+        b"Content-Encoding: gzip\r\n\r\n" + chunked
+    )
+    (tmp_path / "c.warc").write_bytes(
+        b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://c.example/\r\n"
+        b"Content-Type: application/http; msgtype=response\r\nContent-Length: %d\r\n\r\n" % len(http)
+        + http
+        + b"\r\n\r\n"
+    )
+    body = b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + page
+    desc = b"1 0 Test\nURL IP-address Archive-date Content-type Archive-length\n"
+    (tmp_path / "d.arc").write_bytes(
+        b"filedesc://d.arc 0.0.0.0 20250310000000 text/plain %d\n" % len(desc)
+        + desc
+        + b"\nhttps://d.example/ 1.2.3.4 20250310000000 text/html %d\n" % len(body)
+        + body
+        + b"\n"
+    )
+    arts, errs = _read([tmp_path])
+    assert errs == []
+    assert [a.url for a in arts] == [
+        "https://a.example/0",
+        "https://a.example/0",
+        "https://c.example/",
+        "https://d.example/",
+    ]
+    assert all("approved the bridge" in a.text for a in arts)

@@ -21,7 +21,7 @@ from storyline.errors import InputError, MissingExtraError
 from storyline.extract.entities import EntityOptions
 from storyline.group import GroupOptions
 from storyline.model import Article, IngestError, Removed, Story
-from storyline.store import ArticleRow, Store, StoredBatch, StoryStore, open_store
+from storyline.store import ArticleRow, Store, StoredBatch, StoryListing, StoryStore, open_store
 
 NewTarget = Callable[[], "str | Path"]
 REPO = Path(__file__).resolve().parents[1]
@@ -124,6 +124,44 @@ def test_groups_rows_signatures_and_copies(new_store_target: NewTarget) -> None:
         assert [a.id for a in store.articles(["c", "a", "a"])] == ["a", "c"]  # insertion order
         assert store.article("b").duplicate_of == "a" and store.article("zz") is None
         assert store.count_articles() == 3
+
+
+def test_page_queries_read_only_what_a_page_shows(new_store_target: NewTarget) -> None:
+    with open_store(new_store_target()) as store:
+        store.add_articles([
+            Article(id="a", text="Dam holds.", title="A", published="2025-03-09",
+                    url="https://example.org/a"),
+            Article(id="b", text="Rain again.", title="B", published="2025-03-10"),
+            Article(id="c", text="Old news.", published="2024-01-01", outlet="Post",
+                    url="https://example.org/c"),
+            Article(id="d", text="Copy: dam holds.", duplicate_of="a"),
+        ])
+        for aid, sid in (("a", "s-1"), ("b", "s-1"), ("d", "s-1"), ("c", "s-2")):
+            store.set_group(aid, sid, None)
+        store.put_story(Story(id="s-1", title="Dam", article_ids=["a", "b", "d"]),
+                        ("2025-03-09", "2025-03-10"))
+        store.put_story(Story(id="s-2", title="Old", article_ids=["c"]), ("2024-01-01", "2024-01-01"))
+        store.put_story(Story(id="s-3", title="Same day, smaller", article_ids=[]),
+                        ("2025-03-10", "2025-03-10"))
+        store.put_story(Story(id="s-0", title="Undated", article_ids=[]))
+        store.add_errors([IngestError("x.txt", "empty")])
+        listed = store.story_listing()
+        assert [s.id for s in listed] == ["s-3", "s-1", "s-2", "s-0"]  # as stories() sorts
+        assert listed[1] == StoryListing("s-1", "Dam", "2025-03-09", "2025-03-10", 3)
+        assert [s.id for s in store.story_listing(offset=1, limit=2)] == ["s-1", "s-2"]
+        assert store.story_listing(offset=9, limit=5) == [] and store.count_stories() == 4
+        assert store.story_titles(["s-2", "nope", "s-1"]) == {"s-2": "Old", "s-1": "Dam"}
+        rows = store.article_rows_for(["d", "a", "zz", "a"])
+        assert rows == [ArticleRow("a", "A", None, "2025-03-09", None, "s-1", None,
+                                   "https://example.org/a"),
+                        ArticleRow("d", None, None, None, "a", "s-1", None, None)]
+        assert [r.id for r in store.story_article_rows(["s-1"])] == ["a", "b", "d"]
+        # the URL only where it stands in for a missing outlet
+        assert store.story_article_rows(["s-2", "s-9"]) == [
+            ArticleRow("c", None, "Post", "2024-01-01", None, "s-2", None, None)]
+        assert store.article_texts(["b", "zz"]) == {"b": "Rain again."}
+        assert store.count_errors() == 1
+        assert store.article_rows_for([]) == [] and store.story_titles([]) == {}
 
 
 def test_meta_json_and_errors(new_store_target: NewTarget) -> None:

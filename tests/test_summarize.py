@@ -152,3 +152,25 @@ def test_embeddings_backend(seed_articles: list[Article]) -> None:
     texts = {a.id: a.text for a in seed_articles}
     assert 3 <= len(out) <= 7
     assert all(supports(c.text, texts[s]) for c in out for s in c.sources)
+
+
+def test_body_sentences_are_the_split_of_the_body(seed_articles: list[Article], data_dir: Path) -> None:
+    """The summarizer reads the article's one split (``extract.sentences_of``) filtered to the
+    body's lines: the same sentences, character for character, as splitting ``body_lines``
+    again, on the raw seeds (captions, teasers, repeated lines) and on Multi-News documents."""
+    import json
+
+    from storyline.summarize.sentences import body_lines, body_sentences
+    from storyline.text import split_sentences
+
+    articles = [Article(id=a.id, text=a.text) for a in seed_articles]
+    with (data_dir / "mds" / "multinews_val.jsonl").open(encoding="utf-8") as fh:
+        for k, line in zip(range(40), fh, strict=False):
+            for j, doc in enumerate(json.loads(line)["documents"]):
+                articles.append(Article(id=f"mn{k}-{j}", text=doc))
+    dropped = 0
+    for art in articles:
+        again = [s.text for s in split_sentences(body_lines(art.text))]
+        assert [s.text for s in body_sentences(art)] == again, art.id
+        dropped += len(split_sentences(art.text)) - len(again)
+    assert dropped > 0  # the body filter did cut captions or teasers in this sample

@@ -100,3 +100,22 @@ def test_threshold_separates_unrelated_examples(data_dir: Path) -> None:
                 passed += supports(sent, other)
     assert total > 200
     assert passed / total < 0.02
+
+
+def test_given_sentences_decide_as_the_text_does(texts: dict[str, str]) -> None:
+    """A caller's sentences (the article's one split) give the same verdicts as the check's
+    own split of the text, for every seed sentence against every seed article."""
+    from storyline.summarize import support
+    from storyline.text import split_sentences
+
+    sentences = {k: [s.text for s in split_sentences(t)] for k, t in texts.items()}
+    verdicts = []
+    for key in texts:
+        for sent in sentences[key][:25]:
+            for other, source in texts.items():
+                plain = supports(sent, source)
+                support.clear_cache()
+                given = supports(sent, source, None, sentences[other])
+                assert given == plain, (sent, other)
+                verdicts.append(plain)
+    assert any(verdicts) and not all(verdicts)

@@ -123,6 +123,28 @@ def test_story_page_links_citations_to_the_cited_sentence(client: TestClient, st
     assert "copy of" in body if copies else True
 
 
+def test_comparison_chips_find_their_sentence_when_followed(client: TestClient, store: Store) -> None:
+    from html import unescape
+    from urllib.parse import unquote
+
+    dam = next(s for s in store.stories() if "Verrin" in s.title)
+    body = client.get(f"/stories/{dam.id}").text
+    figures = {v.sentence[:300] for c in dam.comparisons for v in c.values}
+    lazy = [h for h in re.findall(r'href="(/articles/[^"?#]+\?cite=[^"]+)"', body)
+            if unquote(unescape(h).split("?cite=", 1)[1]) in figures]
+    assert lazy  # comparison chips: placed when followed, not when the page is made
+    texts = {a.id: a.text for a in store.articles(dam.article_ids)}
+    for href in lazy[:5]:
+        r = client.get(unescape(href), follow_redirects=False)
+        assert r.status_code == 303
+        target, _, n = r.headers["location"].partition("#s-")
+        aid = unquote(target.removeprefix("/articles/"))
+        cited = unquote(unescape(href).split("?cite=", 1)[1])
+        assert n and split_sentences(texts[aid])[int(n) - 1].text.startswith(cited[:40])
+    r = client.get("/articles/xss-probe?cite=nothing+like+this+at+all", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/articles/xss-probe"
+
+
 def test_article_page_numbers_sentences_and_shows_removed(client: TestClient, store: Store) -> None:
     art = next(a for a in store.articles() if a.removed and not a.duplicate_of)
     body = client.get(f"/articles/{art.id}").text
@@ -222,8 +244,8 @@ def test_upload_adds_good_files_and_reports_bad_ones(db: Path, tmp_path: Path) -
     copy = tmp_path / "copy.db"
     with sqlite3.connect(db) as src, sqlite3.connect(copy) as dst:
         src.backup(dst)
-    app = create_app(copy, options=FAST)
-    client = TestClient(app)
+    app = create_app(copy, options=FAST, local_folder=tmp_path)
+    client = TestClient(app, headers={"origin": "http://testserver"})
     good = (
         b"Ferry service to Port Tamsin resumes after grounding\n\n"
         b"Ferries to Port Tamsin sailed again on Saturday, two days after a ferry ran aground "
@@ -232,7 +254,7 @@ def test_upload_adds_good_files_and_reports_bad_ones(db: Path, tmp_path: Path) -
     )
     files = [("files", ("../My Ferry News!.txt", good, "text/plain")),
              ("files", ("broken.txt", b"\x00\x01\x02PK\x03\x04" * 200, "application/octet-stream"))]
-    r = client.post("/add", files=files, data={"paths": str(tmp_path / "missing.html")},
+    r = client.post("/add", files=files, data={"paths": "missing.html\n/etc\n../../etc/hostname"},
                     follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/jobs/")
     job_id = r.headers["location"].rsplit("/", 1)[1]
@@ -243,20 +265,184 @@ def test_upload_adds_good_files_and_reports_bad_ones(db: Path, tmp_path: Path) -
     assert 'http-equiv="refresh"' not in page
     assert re.search(r"uploaded broken\.txt</code>: binary file", page)
     assert "missing.html</code>: no such file" in page
+    assert "<code>/etc</code>: outside" in page and "etc/hostname</code>: outside" in page
     assert f'href="/stories/{job.stories[0]}"' in page
     with Store(copy) as s:
         assert s.article("My_Ferry_News_") is not None
         assert s.groups()["My_Ferry_News_"][0] in job.stories
     api = client.get(f"/api/jobs/{job_id}").json()
-    assert api["status"] == "done" and len(api["errors"]) == 2
+    assert api["status"] == "done" and len(api["errors"]) == 4
 
 
 def test_add_form_refuses_empty_and_cross_site_posts(client: TestClient) -> None:
     assert client.get("/add").status_code == 200
-    assert client.post("/add", data={"paths": "  "}).status_code == 400
-    r = client.post("/add", data={"paths": "/etc/hostname"},
-                    headers={"origin": "http://evil.example"}, follow_redirects=False)
-    assert r.status_code == 403
+    same = {"origin": "http://testserver"}
+    assert client.post("/add", files={"files": ("", b"")}, headers=same).status_code == 400
+    assert client.post("/add", files={"files": ("", b"")},
+                       headers={"referer": "http://testserver/add"}).status_code == 400
+    forged = [{"origin": "http://evil.example"}, {"origin": "null"}, {},
+              {"referer": "http://evil.example/x"}, {**same, "sec-fetch-site": "cross-site"},
+              {"origin": "http://testserver.evil.example"}]
+    for headers in forged:
+        r = client.post("/add", files={"files": ("a.txt", b"Some text.")}, headers=headers,
+                        follow_redirects=False)
+        assert r.status_code == 403, headers
+        assert "refused" in r.text
+    assert client.app.state.jobs.max_pending - client.app.state.jobs._pending > 0  # none queued
+
+
+def test_server_paths_are_not_read_without_a_folder(client: TestClient, store: Store) -> None:
+    before = store.count_articles()
+    assert "paths" not in client.get("/add").text  # no such field on the form
+    r = client.post("/add", data={"paths": "/etc"}, headers={"origin": "http://testserver"},
+                    follow_redirects=False)
+    assert r.status_code == 400 and "uploaded files only" in r.text
+    assert store.count_articles() == before
+
+
+def test_the_job_queue_is_bounded(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+    import threading
+
+    from storyline.web.jobs import Jobs
+
+    release = threading.Event()
+    monkeypatch.setattr(Jobs, "_pipeline", lambda self, job, paths, upload_dir: release.wait(30))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    app = create_app(db, options=FAST, max_pending_jobs=2)
+    client = TestClient(app, headers={"origin": "http://testserver"})
+    threads = threading.active_count()
+    try:
+        codes = [client.post("/add", files={"files": (f"a{i}.txt", b"Some news text.")},
+                             follow_redirects=False).status_code for i in range(5)]
+        assert codes == [303, 303, 429, 429, 429]
+        r = client.post("/add", files={"files": ("b.txt", b"x")})
+        assert r.status_code == 429 and "try again when one has finished" in r.text
+        assert r.headers["retry-after"]
+        assert len(list(tmp_path.glob("storyline-upload-*"))) == 2  # none for refused posts
+        assert threading.active_count() <= threads + 1  # one worker, not a thread per job
+    finally:
+        release.set()
+    for job_id in list(app.state.jobs._jobs):
+        assert app.state.jobs.wait(job_id, 10).status == "done"
+    assert client.post("/add", files={"files": ("c.txt", b"x")},
+                       follow_redirects=False).status_code == 303  # places given back
+    assert app.state.jobs.wait(list(app.state.jobs._jobs)[-1], 10).status == "done"
+    assert list(tmp_path.glob("storyline-upload-*")) == []
+
+
+def test_control_characters_and_overlong_queries_are_400(client: TestClient) -> None:
+    for url in ("/?q=%00", "/?q=dam%00", "/?q=a%1fb", "/stories/s%00x", "/articles/a%00",
+                "/?q=" + "dam " * 300):
+        r = client.get(url)
+        assert r.status_code == 400 and "text/html" in r.headers["content-type"], url
+    for url in ("/api/search?q=%00", "/api/articles/x%07y", "/api/stories/%00"):
+        r = client.get(url)
+        assert r.status_code == 400 and ("control characters" in r.json()["detail"]), url
+    assert client.get("/api/search", params={"q": "dam\u00e9 spillway"}).status_code == 200
+
+
+def test_head_answers_like_get_without_a_body(client: TestClient) -> None:
+    for url in ("/", "/api/stories", "/add", "/docs"):
+        get, head = client.get(url), client.head(url)
+        assert head.status_code == 200 and head.content == b"", url
+        assert head.headers["content-type"] == get.headers["content-type"]
+    assert client.head("/stories/nope").status_code == 404
+
+
+def test_api_docs_work_offline(client: TestClient) -> None:
+    r = client.get("/docs")
+    assert r.status_code == 200 and r.headers["content-security-policy"].startswith("default-src 'none'")
+    for path in ("/api/stories", "/api/stories/{story_id}", "/api/search", "/api/jobs/{job_id}"):
+        assert f"<code>{path}</code>" in r.text
+    assert "<script" not in r.text and "cdn" not in r.text.lower()
+    assert "offset" in r.text and client.get("/redoc").status_code == 404
+
+
+def test_story_lists_are_paged(client: TestClient, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import storyline.web
+
+    every = [s["id"] for s in client.get("/api/stories").json()]
+    assert len(every) >= 3 and set(every) == {s.id for s in store.stories()}
+    pages = [client.get("/api/stories", params={"offset": o, "limit": 2}).json()
+             for o in range(0, len(every), 2)]
+    assert [s["id"] for p in pages for s in p] == every and all(len(p) <= 2 for p in pages)
+    for bad in ({"limit": 0}, {"limit": 5000}, {"offset": -1}):
+        assert client.get("/api/stories", params=bad).status_code == 422
+    monkeypatch.setattr(storyline.web, "PAGE_SIZE", 2)
+    first, second = client.get("/").text, client.get("/?page=2").text
+    on = [re.findall(r'class="title" href="/stories/([^"]+)"', b) for b in (first, second)]
+    assert on == [every[:2], every[2:4]]
+    assert 'href="/?page=2" rel="next"' in first and 'href="/?page=1" rel="prev"' in second
+    assert f"{len(every)} stories from" in second
+    assert "No stories on page 99" in client.get("/?page=99").text
+
+
+def test_pages_read_only_what_they_show(client: TestClient, store: Store,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """No page reads a whole table or decodes every story: those reads fail here."""
+    def whole(name: str):  # type: ignore[no-untyped-def]
+        def refuse(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if name in ("articles", "stories") and (args or kwargs):
+                return real[name](self, *args, **kwargs)  # by id: allowed
+            raise AssertionError(f"a page called Store.{name}() over the whole store")
+        return refuse
+
+    dam = next(s for s in store.stories() if "Verrin" in s.title)
+    names = ("article_rows", "groups", "stories", "articles", "errors", "signatures")
+    real = {n: getattr(Store, n) for n in names}
+    for name in names:
+        monkeypatch.setattr(Store, name, whole(name))
+    for url in ("/", "/api/stories", f"/stories/{dam.id}", f"/api/stories/{dam.id}",
+                "/articles/xss-probe", "/api/articles/xss-probe", "/?q=spillway",
+                "/api/search?q=spillway"):
+        assert client.get(url).status_code == 200, url
+
+
+def test_uploads_are_capped_while_they_are_read(db: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through a real server: a declared 3,000 MiB body is refused before it is sent; a
+    chunked one (no declared size) as soon as it passes the cap; neither leaves files."""
+    import select
+    import tempfile
+
+    from storyline.web import background_server
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    app = create_app(db, options=FAST, max_upload_bytes=2**20)
+    with background_server(app) as url:
+        host = url.removeprefix("http://")
+        head = (f"POST /add HTTP/1.1\r\nHost: {host}\r\nOrigin: {url}\r\n"
+                "Content-Type: multipart/form-data; boundary=XyZ\r\n")
+        part = (b'--XyZ\r\nContent-Disposition: form-data; name="files"; filename="big.txt"\r\n'
+                b"Content-Type: text/plain\r\n\r\n")
+        with socket.create_connection(("127.0.0.1", int(host.rsplit(":", 1)[1])), timeout=10) as sock:
+            start = time.monotonic()
+            sock.sendall((head + f"Content-Length: {3000 * 2**20}\r\n\r\n").encode() + part)
+            answer = sock.recv(4096).decode("latin-1")
+            assert answer.startswith("HTTP/1.1 413") and time.monotonic() - start < 5
+        with socket.create_connection(("127.0.0.1", int(host.rsplit(":", 1)[1])), timeout=10) as sock:
+            sock.sendall((head + "Transfer-Encoding: chunked\r\n\r\n").encode())
+            chunk = part + b"news " * 13107  # 64 KiB a chunk
+            sent = 0
+            answered = False
+            while sent < 64 * 2**20 and not answered:
+                try:
+                    sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                except OSError:
+                    break  # the server closed the connection after answering
+                sent += len(chunk)
+                answered = bool(select.select([sock], [], [], 0)[0])
+                chunk = b"news " * 13107
+            # Refused near the 1 MiB cap: what was sent beyond it sat in the kernel's socket
+            # buffers (several MiB on loopback), never read by the server.
+            assert sent < 16 * 2**20
+            answer = b""
+            while b"larger than" not in answer and (more := sock.recv(65536)):
+                answer += more
+            assert answer.startswith(b"HTTP/1.1 413") and b"larger than 1 MiB" in answer
+    assert list(tmp_path.glob("storyline-upload-*")) == []
+    assert app.state.jobs._pending == 0
 
 
 def test_serve_reports_a_port_in_use(db: Path) -> None:

@@ -109,3 +109,20 @@ def test_article_markup_never_executes(site: tuple[str, Path], browser) -> None:
     assert page.locator("a[href^='javascript:']").count() == 0
     assert dialogs == []
     page.close()
+
+
+def test_the_add_form_posts_from_the_browser(site: tuple[str, Path], browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The form's own POST passes the cross-site check: the browser sends this site's
+    Origin (not "null", as it did under Referrer-Policy: no-referrer)."""
+    url, _ = site
+    upload = tmp_path / "ferry-update.txt"
+    upload.write_text("Ferry service resumes\n\nFerries to Port Tamsin sailed again on Saturday, "
+                      "the harbour master said.\n", encoding="utf-8")
+    page = browser.new_page()
+    page.goto(url + "/add")
+    assert page.locator("textarea[name=paths]").count() == 0  # uploads only
+    page.locator("input[type=file]").set_input_files(str(upload))
+    page.locator("form.add button[type=submit]").click()
+    page.wait_for_url("**/jobs/**")
+    assert page.locator("h1").inner_text().startswith(("Adding articles", "Articles added"))
+    page.close()

@@ -57,17 +57,28 @@ __all__ = [
 
 @dataclass
 class AddResult:
-    """What one ``add`` did, for the console line and the report's stats."""
+    """What one ``add`` did, for the console line and the report's stats.
+
+    Counted per input article, so that every count on the console is exact: each article
+    read is in ``new`` (stored by this run) or ``unchanged`` (already stored, or the same
+    article met earlier in this run) exactly once, and ``renames`` holds one (given id,
+    stored id) pair per article whose id was changed, even when two share a given id."""
 
     new: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    renamed: dict[str, str] = field(default_factory=dict)
+    renames: list[tuple[str, str]] = field(default_factory=list)
     errors: list[IngestError] = field(default_factory=list)
     stories: list[str] = field(default_factory=list)
 
     @property
     def ingested(self) -> list[str]:
         return self.new + self.unchanged
+
+    @property
+    def renamed(self) -> dict[str, str]:
+        """given id -> stored id, a lookup (the last one for a given id renamed twice);
+        count ``renames``, not this."""
+        return dict(self.renames)
 
 
 def _noop(stage: str, done: int, total: int | None) -> None:
@@ -211,20 +222,22 @@ def _group_options(group: GroupOptions, state: GroupState | None) -> GroupOption
 def _new_articles(
     store: StoryStore, chunk: Sequence[Article], seen: dict[str, str], result: AddResult
 ) -> list[Article]:
-    """The articles of ``chunk`` not yet stored, with clashing ids made unique."""
+    """The articles of ``chunk`` not yet stored, with clashing ids made unique; every
+    article lands in ``fresh`` or ``result.unchanged``, one entry each (exact counts)."""
     fresh: list[Article] = []
     for art in chunk:
         given = art.id
         new_id, present = store.resolve_id(art)
         digest_ = content_hash(art.text)
         if not present and new_id in seen and seen[new_id] != digest_:
-            new_id = f"{given}~{digest_[:8]}"  # same id, other text, earlier in this run
+            # Same id, other text, earlier in this run: the derived id, which an earlier
+            # run may have stored already (then this article is not new).
+            new_id, present = store.resolve_id(dataclasses.replace(art, id=f"{given}~{digest_[:8]}"))
         if new_id != given:
-            result.renamed[given] = new_id
+            result.renames.append((given, new_id))
             art.id = new_id
         if present or art.id in seen:
-            if art.id not in result.unchanged:
-                result.unchanged.append(art.id)
+            result.unchanged.append(art.id)
             continue
         seen[art.id] = digest_
         fresh.append(art)
@@ -371,9 +384,9 @@ def digest(
 
 def build_digest(store: StoryStore, stories: list[Story], result: AddResult | None = None) -> Digest:
     """The report record: the stories, their articles, and this run's errors and counts."""
-    ids = [aid for s in stories for aid in s.article_ids]
+    ids = list(dict.fromkeys(aid for s in stories for aid in s.article_ids))
     if result:
-        ids += [aid for aid in result.ingested if aid not in set(ids)]
+        ids = list(dict.fromkeys(ids + result.ingested))  # linear: no set rebuilt per id
     articles = store.articles(ids)
     errors = result.errors if result else store.errors()
     stats = {

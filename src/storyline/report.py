@@ -1,12 +1,17 @@
 """Write a Digest as JSON (the versioned contract), Markdown and self-contained HTML.
 
 The HTML page is rendered with Jinja2 autoescaping, so article text, titles and anything
-else that came from the web can never inject markup or script into the report.
+else that came from the web can never inject markup or script into the report. The Markdown
+is held to the same standard by hand (``md_text``, ``md_code``): Markdown passes raw HTML
+through to whatever renders it, so every field from an article is escaped there too. The
+JSON keeps every field exactly as stored: it is data, and escaping belongs to the renderer.
 """
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -48,11 +53,37 @@ def write_reports(digest: Digest, out: Path, formats: tuple[str, ...] = ("json",
 
 
 def _cite(sources: list[str], index: dict[str, int]) -> str:
-    return "".join(f"[{index.get(s, s)}]" for s in sources)
+    return "".join(f"[{index[s] if s in index else md_text(s)}]" for s in sources)
 
 
-def _md_cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+# Markdown's own syntax characters: with these escaped, text from an article cannot open a
+# link or image (``[..](..)``), emphasis, a code span, a table cell or a heading.
+_MD_SYNTAX = re.compile(r"([\\`*_\[\]|!#~])")
+_BACKTICKS = re.compile(r"`+")
+
+
+def md_text(value: object) -> str:
+    """Text from an article, safe inline in Markdown (a table cell too).
+
+    A title like ``<img src=x onerror=...>`` or ``[click](javascript:...)`` would otherwise
+    run or link wherever the digest is rendered with HTML (stored XSS). So: one line (a
+    newline could start a block), ``& < >`` as entities (shown as typed, never parsed as
+    HTML), Markdown syntax backslash-escaped (shown as typed, never parsed as syntax).
+    """
+    one_line = " ".join(str(value).split())
+    return _MD_SYNTAX.sub(r"\\\1", html.escape(one_line, quote=False))
+
+
+def md_code(value: object) -> str:
+    """Text from an article as a Markdown code span (ids, paths): shown verbatim, with a
+    fence longer than any run of backticks inside, so the text cannot close it early and
+    continue as Markdown or HTML."""
+    text = " ".join(str(value).split())
+    if not text:
+        return "(none)"
+    fence = "`" * (max((len(m) for m in _BACKTICKS.findall(text)), default=0) + 1)
+    pad = " " if text[0] == "`" or text[-1] == "`" else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def to_markdown(digest: Digest) -> str:
@@ -64,15 +95,17 @@ def to_markdown(digest: Digest) -> str:
         lines += [", ".join(f"{k.replace('_', ' ')} {v}" for k, v in stats.items()), ""]
     for story in digest.stories:
         index = {aid: i for i, aid in enumerate(story.article_ids, 1)}
-        lines += [f"## {story.title}", "", f"Story `{story.id}`: {len(story.article_ids)} articles.", ""]
+        count = f"Story {md_code(story.id)}: {len(story.article_ids)} articles."
+        lines += [f"## {md_text(story.title)}", "", count, ""]
         if story.summary:
             lines += ["### Summary", ""]
-            lines += [f"- {c.text} {_cite(c.sources, index)}" for c in story.summary]
+            lines += [f"- {md_text(c.text)} {_cite(c.sources, index)}" for c in story.summary]
             lines.append("")
         if story.timeline:
             lines += ["### Timeline", "", "| date | what happened | sources |", "|---|---|---|"]
             lines += [
-                f"| {t.date} | {_md_cell(t.text)} | {_cite(t.sources, index)} |" for t in story.timeline
+                f"| {md_text(t.date)} | {md_text(t.text)} | {_cite(t.sources, index)} |"
+                for t in story.timeline
             ]
             lines.append("")
         if story.comparisons:
@@ -84,22 +117,24 @@ def to_markdown(digest: Digest) -> str:
             ]
             for comp in story.comparisons:
                 vals = "; ".join(
-                    f"{_md_cell(v.value)} {_cite(v.sources, index)}" + (f" ({v.date})" if v.date else "")
+                    f"{md_text(v.value)} {_cite(v.sources, index)}"
+                    + (f" ({md_text(v.date)})" if v.date else "")
                     for v in comp.values
                 )
-                verdict = comp.label.replace("_", " ") + (f": {_md_cell(comp.reason)}" if comp.reason else "")
-                lines.append(f"| {_md_cell(comp.subject)} | {verdict} | {vals} |")
+                label = md_text(comp.label.replace("_", " "))
+                verdict = label + (f": {md_text(comp.reason)}" if comp.reason else "")
+                lines.append(f"| {md_text(comp.subject)} | {verdict} | {vals} |")
             lines.append("")
         if story.events:
             lines += ["### Events", ""]
-            lines += [f"- {_md_cell(e.title)} {_cite(e.article_ids, index)}" for e in story.events]
+            lines += [f"- {md_text(e.title)} {_cite(e.article_ids, index)}" for e in story.events]
             lines.append("")
         if story.entities:
             lines += ["### Who and where", ""]
             for ent in story.entities[:30]:
-                variants = [v for v in ent.variants if v != ent.name]
+                variants = [md_text(v) for v in ent.variants if v != ent.name]
                 extra = f" (also: {', '.join(variants)})" if variants else ""
-                lines.append(f"- {ent.name} — {ent.label.lower()}{extra}")
+                lines.append(f"- {md_text(ent.name)} — {md_text(ent.label.lower())}{extra}")
             lines.append("")
         lines += ["### Sources", ""]
         for aid in story.article_ids:
@@ -109,20 +144,20 @@ def to_markdown(digest: Digest) -> str:
         lines.append("")
     if digest.errors:
         lines += ["## Inputs not ingested", ""]
-        lines += [f"- `{e.path}`: {e.error}" for e in digest.errors]
+        lines += [f"- {md_code(e.path)}: {md_text(e.error)}" for e in digest.errors]
         lines.append("")
     return "\n".join(lines)
 
 
 def _article_line(art: Article) -> str:
     parts = [
-        art.published or "undated",
-        art.outlet or "unknown outlet",
-        f"“{art.title}”" if art.title else art.id,
+        md_text(art.published or "undated"),
+        md_text(art.outlet or "unknown outlet"),
+        f"“{md_text(art.title)}”" if art.title else md_code(art.id),
     ]
-    line = " · ".join(parts) + f" (`{art.id}`)"
+    line = " · ".join(parts) + f" ({md_code(art.id)})"
     if art.duplicate_of:
-        line += f" — copy of `{art.duplicate_of}`"
+        line += f" — copy of {md_code(art.duplicate_of)}"
     return line
 
 

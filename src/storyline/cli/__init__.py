@@ -144,11 +144,39 @@ def _summary_options(func: Callable[..., None]) -> Callable[..., None]:
     )(func)
 
 
+# Seconds one try at the write lock waits before `add`, `digest` and `report` say they are
+# waiting for another writer (they then keep trying until they get it).
+LOCK_TIMEOUT_ENV, LOCK_TIMEOUT = "STORYLINE_LOCK_TIMEOUT", 5.0
+
+
+def _tell(message: str) -> None:
+    """A line on stderr that a running progress bar does not garble (same rich console)."""
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def _open_writer(db: Path | str) -> StoryStore:
+    """Open the store for a command that writes: behind another writer it waits, saying so
+    once, instead of failing with "database is locked" and losing its run."""
+    import os
+
+    from storyline.errors import InputError
+    from storyline.store import open_store
+
+    raw = os.environ.get(LOCK_TIMEOUT_ENV, "")
+    try:
+        timeout = float(raw) if raw.strip() else LOCK_TIMEOUT
+    except ValueError:
+        timeout = -1.0
+    if not 0 < timeout < 86_400:
+        raise InputError(f"{LOCK_TIMEOUT_ENV}={raw!r}: not a number of seconds between 0 and 86400")
+    return open_store(db, timeout=timeout, on_wait=_tell)
+
+
 def _run_line(result: AddResult) -> str:
     line = f"ingested {len(result.ingested)}, skipped {len(result.errors)}"
     extra = [f"{len(result.new)} new"]
-    if result.renamed:
-        extra.append(f"{len(result.renamed)} renamed for clashing ids")
+    if result.renames:
+        extra.append(f"{len(result.renames)} renamed for clashing ids")
     n = len(result.stories)
     return f"{line} ({', '.join(extra)}); {n} {'story' if n == 1 else 'stories'} updated"
 
@@ -158,6 +186,29 @@ def _print_errors(errors: Sequence[IngestError]) -> None:
         click.echo(f"  skipped {err.path}: {err.error}", err=True)
     if len(errors) > 20:
         click.echo(f"  ... and {len(errors) - 20} more (see the report's errors)", err=True)
+
+
+def _known_stories(store: StoryStore, story_ids: Sequence[str], db: Path | str) -> list[str]:
+    """The stories ``--story`` names, as they are called now (a merged story's old id gives
+    the story it joined). An id that names no story is an error, not an empty report: a
+    typo must not look like a story with nothing in it."""
+    from storyline.errors import InputError
+    from storyline.pipeline import resolve_story_id
+    from storyline.store import store_label
+
+    grouped = {sid for sid, _eid in store.groups().values() if sid}  # not yet analysed too
+    wanted, unknown = [], []
+    for given in story_ids:
+        sid = resolve_story_id(store, given)
+        if sid in grouped or store.story(sid) is not None:
+            wanted.append(sid)
+        else:
+            unknown.append(given)
+    if unknown:
+        names = ", ".join(" ".join(u.split()) or repr(u) for u in dict.fromkeys(unknown))
+        what = "no such story" if len(unknown) == 1 else "no such stories"
+        raise InputError(f"{names}: {what} in {store_label(db)} (`storyline stories` lists them)")
+    return list(dict.fromkeys(wanted))
 
 
 # The report folder of `digest` and `report`.
@@ -203,10 +254,9 @@ def digest(
     """
     from storyline import pipeline
     from storyline.report import write_reports
-    from storyline.store import open_store
 
     try:
-        with open_store(db) as store, _progress() as tick:
+        with _open_writer(db) as store, _progress() as tick:
             opts = _options(store, sentences, words, engine, scheduler, llm, model)
             report, result = pipeline.digest(store, paths, opts, tick)
         written = write_reports(report, out)
@@ -256,7 +306,9 @@ def add(
     """Add new articles to the store: each joins an existing story and event or opens a new one.
 
     Story and event ids never change when articles are added. Stories are analysed with the
-    options saved with the store, and the summary flags given here replace them.
+    options saved with the store, and the summary flags given here replace them. Behind
+    another writer it waits its turn and says so once (STORYLINE_LOCK_TIMEOUT, default 5 s:
+    how long one try at the lock waits before that line).
 
     \b
     Example:
@@ -264,10 +316,9 @@ def add(
       storyline report --db storyline.db --out report/
     """
     from storyline import pipeline
-    from storyline.store import open_store
 
     try:
-        with open_store(db) as store, _progress() as tick:
+        with _open_writer(db) as store, _progress() as tick:
             opts = _options(store, sentences, words, engine, scheduler, llm, model)
             opts.batch_size = batch_size
             result = pipeline.add(store, paths, opts, tick)
@@ -294,22 +345,24 @@ def add(
 @click.option("--story", "story_ids", multiple=True, help="Only these story ids (repeatable).")
 def report(db: Path | str, out: Path, story_ids: tuple[str, ...]) -> None:
     """Write the report of the stories already in the store (stale ones are analysed
-    again first, with the options saved with the store).
+    again first, with the options saved with the store). An unknown --story id is an
+    error; the id of a story since merged into another gives that one.
 
     \b
     Example:
       storyline report --db storyline.db --out report/
+      storyline report --db storyline.db --story s-0001 --out report-s1/
     """
     from storyline import pipeline
     from storyline.report import write_reports
-    from storyline.store import open_store
 
     try:
-        with open_store(db) as store, _progress() as tick:
+        with _open_writer(db) as store, _progress() as tick:
+            wanted = _known_stories(store, story_ids, db) if story_ids else None
             stale = pipeline.stale_stories(store)
             if stale:
                 pipeline.analyze(store, stale, pipeline.stored_options(store), tick)
-            stories = store.stories(story_ids or None)
+            stories = store.stories(wanted)
             written = write_reports(pipeline.build_digest(store, stories), out)
     except StorylineError as exc:
         _fail(exc)
@@ -335,7 +388,7 @@ def stories(db: Path | str) -> None:
     from storyline.store import open_store
 
     try:
-        with open_store(db) as store:
+        with open_store(db, readonly=True) as store:  # a reader: never waits for a writer
             for story in store.stories():
                 click.echo(f"{story.id}\t{len(story.article_ids)} articles\t{story.title}")
     except StorylineError as exc:

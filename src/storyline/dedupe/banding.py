@@ -12,7 +12,9 @@ the Jaccard-or-containment rule is its original. The same search as bulk steps:
 2. ``split_rows``: rows go to partition ``key % n_parts`` -- the shuffle. Rows with equal
    keys meet in the same partition.
 3. ``pair_rows``: in each partition, every querier is paired with every *earlier*
-   candidate holding the same key (the LSH bucket).
+   candidate holding the same key (the LSH bucket), among the bucket's first
+   ``BUCKET_CAP`` candidates (the cap of ``DuplicateIndex``: a template flood must not
+   pair thousands with thousands).
 4. ``best_original``: each pair is checked exactly as ``DuplicateIndex.find`` checks it
    (same band really shared -- a key collision cannot add a match --, same score, same
    tie-break), and the best candidate of each querier is kept.
@@ -29,38 +31,11 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from storyline.dedupe import DedupeOptions
+from storyline.dedupe import BUCKET_CAP, DedupeOptions
+from storyline.dedupe import band_keys as band_keys  # re-exported: the index bands alike
+from storyline.dedupe import lsh_params as lsh_params
 
-# Odd 64-bit multipliers for the band hash (from splitmix64 / FNV); any odd constants do,
-# since an equal key is only a candidate and the exact band equality is checked after.
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-_MUL = np.uint64(0xBF58476D1CE4E5B9)
-_FNV = np.uint64(0x100000001B3)
 COLUMNS = ("key", "rank", "q", "c")
-
-
-def lsh_params(options: DedupeOptions) -> tuple[int, int]:
-    """The (bands, rows per band) that datasketch's MinHashLSH picks for these options,
-    so that the banded search has exactly the candidates of ``DuplicateIndex``."""
-    from datasketch import MinHashLSH
-
-    lsh = MinHashLSH(threshold=options.lsh_threshold, num_perm=options.num_perm)
-    return lsh.b, lsh.r
-
-
-def band_keys(sigs: np.ndarray, b: int, r: int) -> np.ndarray:
-    """(n, b) uint64 keys: one hash per band of each signature row, band number included
-    so that equal values in different bands do not meet."""
-    n = sigs.shape[0]
-    bands = np.ascontiguousarray(sigs[:, : b * r], dtype=np.uint64).reshape(n, b, r)
-    with np.errstate(over="ignore"):
-        h = (np.arange(1, b + 1, dtype=np.uint64) * _MIX)[None, :].repeat(n, axis=0)
-        for j in range(r):
-            h = (h ^ bands[:, :, j]) * _FNV
-        h ^= h >> np.uint64(31)
-        h *= _MUL
-        h ^= h >> np.uint64(29)
-    return h
 
 
 def band_rows(
@@ -124,16 +99,19 @@ def pair_rows(known: pd.DataFrame | None, *pieces: pd.DataFrame) -> np.ndarray:
     cs = rows["c"].to_numpy()
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     ends = np.r_[starts[1:], len(keys)]
-    out: list[tuple[int, int]] = []
+    out: list[np.ndarray] = []
     for s, e in zip(starts[ends - starts > 1], ends[ends - starts > 1], strict=True):
-        for i in range(s, e):
-            if qs[i]:
-                out.extend(
-                    (int(ranks[i]), int(ranks[j])) for j in range(s, i) if cs[j] and ranks[j] < ranks[i]
-                )
+        # The bucket's candidates are its first BUCKET_CAP entries, as in DuplicateIndex.
+        cand = ranks[s + np.flatnonzero(cs[s:e])[:BUCKET_CAP]]
+        asking = ranks[s + np.flatnonzero(qs[s:e])]
+        if not len(cand) or not len(asking):
+            continue
+        qi, ci = np.nonzero(asking[:, None] > cand[None, :])
+        if len(qi):
+            out.append(np.stack([asking[qi], cand[ci]], axis=1))
     if not out:
         return np.empty((0, 2), dtype=np.int64)
-    return np.unique(np.asarray(out, dtype=np.int64), axis=0)
+    return np.unique(np.concatenate(out).astype(np.int64), axis=0)
 
 
 def shares_band(a: np.ndarray, b_sig: np.ndarray, b: int, r: int) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from storyline.ingest import Record, prepare
+from storyline.ingest.base import error
 from storyline.model import Article, IngestError
 
 if TYPE_CHECKING:
@@ -23,14 +24,11 @@ def prepare_safely(record: Record, options: Options) -> Article | IngestError:
     try:
         return prepare(record, options.ingest, options.clean)
     except Exception as exc:  # noqa: BLE001 - reported, see docstring
-        return IngestError(
-            record.source, f"could not process article {record.id!r}: {type(exc).__name__}: {exc}"
-        )
+        ident = record.id if len(record.id) <= 80 else record.id[:79] + "…"
+        return error(record.source, f"could not process article {ident!r}: {type(exc).__name__}: {exc}")
 
 
-def prepare_items(
-    items: Iterable[Record | IngestError], options: Options
-) -> Iterator[Article | IngestError]:
+def prepare_items(items: Iterable[Record | IngestError], options: Options) -> Iterator[Article | IngestError]:
     """Records -> Articles (or IngestErrors), errors from reading passed through, in order."""
     for item in items:
         yield prepare_safely(item, options) if isinstance(item, Record) else item

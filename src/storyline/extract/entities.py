@@ -22,7 +22,9 @@ without it. Merging is the same for both:
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -247,23 +249,50 @@ def _load_spacy(model: str) -> Any:  # a spacy.Language
     return nlp
 
 
+# (model, blake2b of the text given to spaCy) -> that text's mentions, (text, label) each.
+# A story is re-analysed whenever it gains an article, and every analysis read every
+# article again: spaCy ran over the same texts once per ``add``. Bounded; plain dict in
+# insertion order, oldest dropped.
+_MENTIONS: dict[tuple[str, str], list[tuple[str, str]]] = {}
+_MENTIONS_MAX = 50_000
+_MENTIONS_LOCK = threading.Lock()
+
+
 def _spacy_mentions(articles: list[Article], nlp: Any, opts: EntityOptions) -> list[tuple[str, str, str]]:
-    out = []
     # spaCy refuses texts over nlp.max_length (1,000,000); a page that long is a dump anyway.
     texts = [(a.text or "")[: opts.max_chars] for a in articles]
-    for a, text, doc in zip(articles, texts, nlp.pipe(texts, batch_size=opts.batch_size), strict=True):
-        lists = _place_lists(text)
-        for ent in doc.ents:
-            label = _SPACY_LABELS.get(ent.label_)
-            if "\n" in ent.text or not label:
-                continue
-            cue = _context_cue(text, ent.start_char, ent.end_char, lists)
-            # The small model guesses unfamiliar names from their shape: "Sher Khan Bandar"
-            # and "Balkh" come out PERSON. Unambiguous context wins over that guess ("control
-            # of", "captured", "provinces of A, B and C"; a title before a person).
-            if cue and label in {"PERSON", "PLACE", "NORP"} | ({"ORG"} if cue == "PLACE" else set()):
-                label = cue + "!"  # "!": a context vote, worth two of the model's guesses
-            out.append((a.id, ent.text, label))
+    keys = [(opts.model, _text_key(t)) for t in texts]
+    with _MENTIONS_LOCK:
+        known = {key: _MENTIONS[key] for key in keys if key in _MENTIONS}
+    todo = list({key: i for i, key in reversed(list(enumerate(keys))) if key not in known}.values())
+    # Only the texts not seen before go through spaCy, in one batched pipe.
+    for i, doc in zip(todo, nlp.pipe([texts[i] for i in todo], batch_size=opts.batch_size), strict=True):
+        known[keys[i]] = _doc_mentions(texts[i], doc)
+        with _MENTIONS_LOCK:
+            _MENTIONS[keys[i]] = known[keys[i]]
+            while len(_MENTIONS) > _MENTIONS_MAX:
+                del _MENTIONS[next(iter(_MENTIONS))]
+    return [(a.id, name, label) for a, key in zip(articles, keys, strict=True) for name, label in known[key]]
+
+
+def _text_key(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def _doc_mentions(text: str, doc: Any) -> list[tuple[str, str]]:  # doc: a spacy Doc
+    out = []
+    lists = _place_lists(text)
+    for ent in doc.ents:
+        label = _SPACY_LABELS.get(ent.label_)
+        if "\n" in ent.text or not label:
+            continue
+        cue = _context_cue(text, ent.start_char, ent.end_char, lists)
+        # The small model guesses unfamiliar names from their shape: "Sher Khan Bandar"
+        # and "Balkh" come out PERSON. Unambiguous context wins over that guess ("control
+        # of", "captured", "provinces of A, B and C"; a title before a person).
+        if cue and label in {"PERSON", "PLACE", "NORP"} | ({"ORG"} if cue == "PLACE" else set()):
+            label = cue + "!"  # "!": a context vote, worth two of the model's guesses
+        out.append((ent.text, label))
     return out
 
 

@@ -280,13 +280,28 @@ _WINDOW_BEFORE = (
 _WINDOW_AFTER = 40  # characters: longer than any suffix (", 1998", " of fiscal 1990")
 
 
-def _matches(index: int, text: str) -> Iterator[re.Match[str]]:
-    """The matches of rule ``index``: everywhere, or only around its trigger words."""
+def _matches(
+    index: int, text: str, seen: dict[re.Pattern[str], list[list[int]]] | None = None
+) -> Iterator[re.Match[str]]:
+    """The matches of rule ``index``: everywhere, or only around its trigger words.
+
+    ``seen``: trigger windows already found in ``text`` (rules that share a trigger
+    pattern, "date" and "month", scan for it once)."""
     name, pattern, _ = _RULES[index]
     trigger = _TRIGGERS.get(name)
     if trigger is None:
         yield from pattern.finditer(text)
         return
+    windows = seen.get(trigger) if seen is not None else None
+    if windows is None:
+        windows = _trigger_windows(trigger, text)
+        if seen is not None:
+            seen[trigger] = windows
+    for lo, hi in windows:
+        yield from pattern.finditer(text, lo, hi)
+
+
+def _trigger_windows(trigger: re.Pattern[str], text: str) -> list[list[int]]:
     windows: list[list[int]] = []
     for t in trigger.finditer(text):
         lo = max(0, t.start() - _WINDOW_BEFORE)
@@ -298,8 +313,7 @@ def _matches(index: int, text: str) -> Iterator[re.Match[str]]:
             windows[-1][1] = hi
         else:
             windows.append([lo, hi])
-    for lo, hi in windows:
-        yield from pattern.finditer(text, lo, hi)
+    return windows
 
 
 _DEFAULT = TimexOptions()
@@ -331,8 +345,9 @@ def find_timexes(
     text = text[: opts.max_chars]
     ctx = Context(text=text, dct=_parse_dct(dct), future_window_days=opts.future_window_days)
     candidates: list[tuple[int, int, int, re.Match[str]]] = []
+    seen: dict[re.Pattern[str], list[list[int]]] = {}
     for prio in range(len(_RULES)):
-        for m in _matches(prio, text):
+        for m in _matches(prio, text, seen):
             s, e = m.span()
             while e > s and text[e - 1] in " ,-":
                 e -= 1

@@ -6,10 +6,11 @@ Runs per article and anywhere (one process, a Dask worker), after any format's r
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from storyline.ingest import meta
-from storyline.ingest.base import IngestOptions, Record
+from storyline.ingest.base import IngestOptions, Record, error, readable, short_id, valid_text
 from storyline.model import Article, IngestError, Removed
 from storyline.text import normalize_space
 
@@ -29,6 +30,7 @@ def prepare(
     from storyline import clean  # the clean stage; imported here to keep ingest light
 
     opts = options or IngestOptions()
+    record, cuts = _bounded(record, opts)
     published, evidence, inferred = None, None, False
     if record.published:
         published = _given_date(record.published)
@@ -38,15 +40,27 @@ def prepare(
     removed: list[Removed] = []
     title, byline, outlet = record.title, record.byline, record.outlet
     if record.html is not None:
-        doc = clean.extract_html(record.html, url=record.url, options=clean_options)
+        html = record.html
+        if len(html) > opts.max_html_chars:
+            # Markup is several times its text, so the page gets more room than text does;
+            # past that, extraction would cost seconds and ~40 bytes of memory per character.
+            cuts.append(_text_cut(len(html), opts.max_html_chars, "html"))
+            html = html[: opts.max_html_chars]
+        doc = clean.extract_html(html, url=record.url, options=clean_options)
         raw_text, body, removed = doc.text, doc.text, list(doc.removed)
+        if len(body) > opts.max_text_chars:
+            cuts.append(_text_cut(len(body), opts.max_text_chars))
+            raw_text = body = body[: opts.max_text_chars]
         title = title or doc.title
         byline = byline or doc.author
         outlet = outlet or doc.sitename
         if not published and doc.date and meta.valid_date(doc.date):
             published, evidence, inferred = doc.date, "HTML metadata", False
     else:
-        raw_text = record.text[: opts.max_text_chars]
+        raw_text = record.text
+        if len(raw_text) > opts.max_text_chars:
+            cuts.append(_text_cut(len(raw_text), opts.max_text_chars))
+            raw_text = raw_text[: opts.max_text_chars]
         lines = raw_text.splitlines()
         while lines and not lines[0].strip():
             lines.pop(0)
@@ -84,20 +98,47 @@ def prepare(
     outlet = outlet or meta.outlet_from_url(record.url)
     body = normalize_space(body)
     if not body:
-        return IngestError(record.source, "no article text left after cleaning")
+        return error(record.source, "no article text left after cleaning")
     return Article(
         id=record.id,
         text=body,
-        title=_cut(title, opts.max_title_chars),
-        outlet=_cut(outlet, 200),
-        byline=_cut(byline, 200),
-        url=_cut(record.url, 2000),
+        title=_cut(title, opts.max_title_chars, "title", cuts),
+        outlet=_cut(outlet, 200, "outlet", cuts),
+        byline=_cut(byline, 200, "byline", cuts),
+        url=_cut(record.url, 2000, "url", cuts),
         published=published,
         published_inferred=inferred,
         date_evidence=evidence,
         raw_text=raw_text,
-        removed=removed,
+        removed=removed + cuts,
         source=record.source,
+    )
+
+
+def _bounded(record: Record, opts: IngestOptions) -> tuple[Record, list[Removed]]:
+    """The record with every string valid for storage (a file name's undecodable bytes
+    shown as ``\\xff``, lone surrogates and NULs from JSON escapes replaced) and an id
+    within ``max_id_chars`` (a longer one is replaced by its hash, the reason kept)."""
+    cuts: list[Removed] = []
+    ident = valid_text(readable(record.id))
+    if len(ident) > opts.max_id_chars:
+        cuts.append(
+            Removed(f"id {ident[:60]}… ({len(ident):,} characters)", "id-too-long: replaced by its hash")
+        )
+        ident = short_id(ident)
+    fields: dict[str, Any] = {
+        name: valid_text(value)
+        for name in ("text", "html", "title", "outlet", "byline", "url", "published")
+        if isinstance(value := getattr(record, name), str)
+    }
+    source = valid_text(readable(record.source))
+    return replace(record, id=ident, source=source, **fields), cuts
+
+
+def _text_cut(length: int, limit: int, what: str = "text") -> Removed:
+    return Removed(
+        f"[{length - limit:,} characters after the first {limit:,}]",
+        f"{what}-too-long: cut at {limit:,} characters",
     )
 
 
@@ -105,13 +146,23 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.split()).lower() == " ".join(b.split()).lower()
 
 
-def _cut(value: str | None, limit: int) -> str | None:
+def _cut(value: str | None, limit: int, name: str, cuts: list[Removed]) -> str | None:
+    """A one-line field within ``limit`` characters; a longer one is cut, and the cut noted
+    in ``cuts`` with the field's name (kept with the article's removed pieces)."""
     if value is None:
         return None
     value = " ".join(value.split())
     if not value:
         return None
-    return value if len(value) <= limit else value[: limit - 1] + "…"
+    if len(value) <= limit:
+        return value
+    cuts.append(
+        Removed(
+            f"{name} {value[limit - 1 : limit + 59]}… ({len(value):,} characters)",
+            f"{name}-too-long: cut at {limit:,} characters",
+        )
+    )
+    return value[: limit - 1] + "…"
 
 
 def _given_date(value: str) -> str | None:

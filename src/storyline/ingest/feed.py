@@ -13,7 +13,7 @@ from storyline.model import IngestError
 def read(path: Path, options: IngestOptions) -> Iterator[Record | IngestError]:
     import feedparser  # a dependency; imported here because only feeds need it
 
-    loaded = load_text(path, options.max_file_bytes)  # decoded only to refuse binary data
+    loaded = load_text(path, options.max_file_bytes, options)  # decoded only to refuse binary data
     if isinstance(loaded, IngestError):
         yield loaded
         return

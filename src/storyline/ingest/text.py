@@ -10,7 +10,7 @@ from storyline.model import IngestError
 
 
 def read(path: Path, options: IngestOptions) -> Iterator[Record | IngestError]:
-    loaded = load_text(path, options.max_file_bytes)
+    loaded = load_text(path, options.max_file_bytes, options)
     if isinstance(loaded, IngestError):
         yield loaded
         return

@@ -7,7 +7,8 @@ the package's registry (which names the backends): no import cycle, whichever lo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from storyline.errors import InputError
 from storyline.model import Article, IngestError, Story
 
 # Bumped when a stored layout changes in a way an older storyline cannot read. Adding a
@@ -48,6 +50,18 @@ class ArticleRow:
     url: str | None = None
 
 
+@dataclass(frozen=True)
+class StoryListing:
+    """A story's indexed columns (no story JSON decoded): what a list of stories sorts and
+    pages by. ``first_date``/``last_date`` are its articles' earliest and latest dates."""
+
+    id: str
+    title: str
+    first_date: str | None
+    last_date: str | None
+    n_articles: int
+
+
 @runtime_checkable
 class StoryStore(Protocol):
     """Everything the pipeline, CLI, report and web app ask of a store.
@@ -55,8 +69,9 @@ class StoryStore(Protocol):
     A backend keeps articles (with their MinHash signature, duplicate link, story and event),
     stories, ingest errors, small JSON state (``get_json``/``set_json``) and per-article
     analyses. ``writing()`` is one exclusive write transaction: two processes adding at once
-    serialize, and an exception inside leaves nothing of it behind. Reads never wait for a
-    writer. Open one with ``storyline.store.open_store(path_or_url)``.
+    serialize (the second waits for the lock as long as it takes, see
+    ``wait_for_write_lock``), and an exception inside leaves nothing of it behind. Reads
+    never wait for a writer. Open one with ``storyline.store.open_store(path_or_url)``.
     """
 
     def __enter__(self) -> StoryStore: ...
@@ -102,6 +117,34 @@ class StoryStore(Protocol):
     def duplicates(self, article_id: str) -> list[str]:
         """Ids of the articles marked as copies of ``article_id``, in insertion order."""
         ...
+
+    # Read queries of the web app: each reads only the rows a page shows, by an index.
+    def article_rows_for(self, ids: Iterable[str]) -> list[ArticleRow]:
+        """The indexed columns of these articles (unknown ids left out), in insertion order.
+        ``url`` is filled only where ``outlet`` is missing (lists show it in its place;
+        reading it costs a parse of the article's JSON)."""
+        ...
+
+    def story_article_rows(self, story_ids: Iterable[str]) -> list[ArticleRow]:
+        """The indexed columns of every article grouped into these stories, insertion order
+        (``url`` as in ``article_rows_for``)."""
+        ...
+
+    def article_texts(self, ids: Iterable[str]) -> dict[str, str]:
+        """The cleaned text of these articles, without decoding the rest of their JSON."""
+        ...
+
+    def story_listing(self, offset: int = 0, limit: int | None = None) -> list[StoryListing]:
+        """Stories newest first (latest date, then earliest date, then size), one page."""
+        ...
+
+    def story_titles(self, ids: Iterable[str]) -> dict[str, str]:
+        """story id -> title for these ids (unknown ids left out)."""
+        ...
+
+    def count_stories(self) -> int: ...
+
+    def count_errors(self) -> int: ...
 
     def signatures(self) -> Iterator[tuple[str, np.ndarray, int, str | None]]: ...
 
@@ -158,3 +201,43 @@ def fts_phrases(query: str) -> str:
 def store_label(target: str | Path) -> str:
     """How messages and pages name a store: its path, or its URL with the password hidden."""
     return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", str(target))
+
+
+# The pause between two attempts at the write lock: short at first (a batch of the other
+# writer may be about to commit), doubling up to the longest. Each attempt itself waits the
+# store's ``timeout`` inside the database (SQLite's busy handler, PostgreSQL's lock queue),
+# so the pause only spaces the attempts out; it is kept short because a lock freed during
+# it is taken only after it (0.5 s at most).
+FIRST_PAUSE, LONGEST_PAUSE = 0.05, 0.5
+
+
+def wait_for_write_lock(
+    attempt: Callable[[], bool],
+    label: str,
+    *,
+    wait: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> None:
+    """Take the write lock through ``attempt`` (one try, bounded by the store's timeout,
+    true when it got the lock), trying again with backoff while another writer holds it.
+
+    A second ``storyline add`` must queue behind the first, however long that one's batches
+    take, never die with "database is locked" and lose its run: so by default it waits as
+    long as it takes (``wait`` seconds bounds it), and ``on_wait`` is told once, with a line
+    naming the store, so a user knows why nothing moves. Giving up is an ``InputError``.
+    """
+    started = time.monotonic()
+    pause = FIRST_PAUSE
+    told = False
+    while not attempt():
+        waited = time.monotonic() - started
+        if wait is not None and waited >= wait:
+            raise InputError(
+                f"{label}: the store is busy (another storyline process has been writing for "
+                f"{waited:.0f} s); try again when it has finished"
+            )
+        if not told and on_wait is not None:
+            on_wait(f"waiting for another writer on {label} ...")
+            told = True
+        time.sleep(pause if wait is None else min(pause, max(0.0, wait - waited)))
+        pause = min(pause * 2, LONGEST_PAUSE)

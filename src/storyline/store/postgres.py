@@ -12,7 +12,7 @@ Open one with ``open_store("postgresql://user@host/db")``; needs ``storyline[pos
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -26,10 +26,12 @@ from storyline.store.base import (
     STORE_VERSION,
     ArticleRow,
     StoredBatch,
+    StoryListing,
     fts_phrases,
     signature_array,
     signature_bytes,
     store_label,
+    wait_for_write_lock,
 )
 
 if TYPE_CHECKING:
@@ -104,12 +106,22 @@ def pg_text(value: str | None) -> str | None:
 class PostgresStore:
     """A storyline store in a PostgreSQL database. Use as a context manager, or ``close()``."""
 
-    def __init__(self, url: str, timeout: float = 60.0, readonly: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        timeout: float = 60.0,
+        readonly: bool = False,
+        wait: float | None = None,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
         """Open (and create the tables of) the store at ``url``; ``readonly`` opens an existing
-        one without ever taking the write lock. ``timeout`` bounds the wait for the lock."""
+        one without ever taking the write lock. ``timeout`` bounds connecting and one attempt
+        at the write lock; a writer then tells ``on_wait`` once and keeps trying (``wait``
+        seconds in all; ``None``: until it gets the lock), as the SQLite store does."""
         pg = _driver()
         self.url = url
         self.readonly = readonly
+        self.wait, self.on_wait = wait, on_wait
         self._depth = 0
         name = store_label(url)
         try:
@@ -172,10 +184,22 @@ class PostgresStore:
         self._depth += 1
         try:
             with self.conn.transaction():
-                self.conn.execute("SELECT pg_advisory_xact_lock(%s::integer, %s::integer)", WRITE_LOCK)
+                wait_for_write_lock(self._lock, store_label(self.url), wait=self.wait, on_wait=self.on_wait)
                 yield self.conn
         finally:
             self._depth -= 1
+
+    def _lock(self) -> bool:
+        """One try at the write lock: queue for the advisory lock until ``lock_timeout``.
+        The try runs in a savepoint, so a timed-out one leaves the transaction usable; the
+        lock, once taken, is held until the whole transaction ends."""
+        pg = _driver()
+        try:
+            with self.conn.transaction():
+                self.conn.execute("SELECT pg_advisory_xact_lock(%s::integer, %s::integer)", WRITE_LOCK)
+        except pg.errors.LockNotAvailable:
+            return False
+        return True
 
     def _one(self, sql: str, params: Iterable[Any] = ()) -> Any:
         row = self.conn.execute(sql, tuple(params)).fetchone()
@@ -297,6 +321,51 @@ class PostgresStore:
             "SELECT id FROM articles WHERE duplicate_of = %s ORDER BY seq", (article_id,)
         )
         return [r[0] for r in rows]
+
+    # -- read queries of the web app (indexed; only the rows a page shows) -------------
+    # The URL stands in for a missing outlet only: it is read from the article's JSON (a
+    # parse of its whole text) just for the rows that have no outlet.
+    _ROW = ("SELECT id, title, outlet, published, duplicate_of, story_id, event_id,"
+            " CASE WHEN outlet IS NULL THEN data::json ->> 'url' END FROM articles")
+
+    def article_rows_for(self, ids: Iterable[str]) -> list[ArticleRow]:
+        """The indexed columns of these articles (unknown ids left out), in insertion order."""
+        rows = self.conn.execute(self._ROW + " WHERE id = ANY(%s) ORDER BY seq",
+                                 ([pg_text(i) for i in dict.fromkeys(ids)],))
+        return [ArticleRow(*r) for r in rows]
+
+    def story_article_rows(self, story_ids: Iterable[str]) -> list[ArticleRow]:
+        """The indexed columns of every article of these stories, in insertion order."""
+        rows = self.conn.execute(self._ROW + " WHERE story_id = ANY(%s) ORDER BY seq",
+                                 ([pg_text(i) for i in dict.fromkeys(story_ids)],))
+        return [ArticleRow(*r) for r in rows]
+
+    def article_texts(self, ids: Iterable[str]) -> dict[str, str]:
+        """The cleaned text of these articles (their JSON is not decoded in Python)."""
+        rows = self.conn.execute("SELECT id, data::json ->> 'text' FROM articles WHERE id = ANY(%s)",
+                                 ([pg_text(i) for i in dict.fromkeys(ids)],))
+        return {aid: text or "" for aid, text in rows}
+
+    def story_listing(self, offset: int = 0, limit: int | None = None) -> list[StoryListing]:
+        """Stories newest first (latest date, earliest date, size, id), one page of them."""
+        rows = self.conn.execute(
+            "SELECT id, title, first_date, last_date, n_articles FROM stories"
+            " ORDER BY COALESCE(last_date, '') DESC, COALESCE(first_date, '') DESC,"
+            " n_articles DESC, id LIMIT %s OFFSET %s",
+            (None if limit is None else max(0, limit), max(0, offset)),
+        )
+        return [StoryListing(*r) for r in rows]
+
+    def story_titles(self, ids: Iterable[str]) -> dict[str, str]:
+        rows = self.conn.execute("SELECT id, title FROM stories WHERE id = ANY(%s)",
+                                 ([pg_text(i) for i in dict.fromkeys(ids)],))
+        return {sid: title for sid, title in rows}
+
+    def count_stories(self) -> int:
+        return int(self._one("SELECT COUNT(*) FROM stories"))
+
+    def count_errors(self) -> int:
+        return int(self._one("SELECT COUNT(*) FROM errors"))
 
     def signatures(self) -> Iterator[tuple[str, np.ndarray, int, str | None]]:
         """(id, MinHash signature, shingle count, duplicate_of) of every stored article."""

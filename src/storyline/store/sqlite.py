@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,9 +27,11 @@ from storyline.store.base import (
     STORE_VERSION,
     ArticleRow,
     StoredBatch,
+    StoryListing,
     fts_phrases,
     signature_array,
     signature_bytes,
+    wait_for_write_lock,
 )
 
 SCHEMA = """
@@ -51,6 +53,7 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
 CREATE INDEX IF NOT EXISTS articles_hash ON articles(hash);
+CREATE INDEX IF NOT EXISTS articles_duplicate ON articles(duplicate_of);
 CREATE TABLE IF NOT EXISTS stories (
     id TEXT PRIMARY KEY,
     title TEXT NOT NULL,
@@ -77,11 +80,23 @@ FTS = "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(id UNINDEXED, 
 class Store:
     """A storyline database file. Use as a context manager, or call ``close()``."""
 
-    def __init__(self, path: str | Path, timeout: float = 60.0, readonly: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        timeout: float = 60.0,
+        readonly: bool = False,
+        wait: float | None = None,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
         """Open (and create) a store. ``readonly`` opens an existing one without ever taking
         the write lock, so a reader (the web app) never waits for a running ``add``; such a
-        connection may be used from another thread, never by two at once."""
+        connection may be used from another thread, never by two at once.
+
+        A writer waiting for another one's lock tries for ``timeout`` seconds at a time, tells
+        ``on_wait`` once and keeps trying (``wait`` seconds in all; ``None``: until it gets it).
+        """
         self.path = Path(path)
+        self.wait, self.on_wait = wait, on_wait
         try:
             if readonly:
                 if not self.path.is_file():
@@ -143,13 +158,23 @@ class Store:
         if self.conn.in_transaction:
             yield self.conn
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        wait_for_write_lock(self._begin, str(self.path), wait=self.wait, on_wait=self.on_wait)
         try:
             yield self.conn
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    def _begin(self) -> bool:
+        """One try at the write lock (``BEGIN IMMEDIATE``, waiting the busy timeout)."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return False
+            raise
+        return True
 
     # -- meta -----------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -268,6 +293,59 @@ class Store:
         """Ids of the stored copies of ``article_id``, in insertion order."""
         rows = self.conn.execute("SELECT id FROM articles WHERE duplicate_of = ? ORDER BY seq", (article_id,))
         return [r[0] for r in rows]
+
+    # -- read queries of the web app (indexed; only the rows a page shows) -------------
+    # The URL stands in for a missing outlet only: it is read from the article's JSON (a
+    # parse of its whole text) just for the rows that have no outlet.
+    _ROW = ("SELECT id, title, outlet, published, duplicate_of, story_id, event_id,"
+            " CASE WHEN outlet IS NULL THEN json_extract(data, '$.url') END FROM articles")
+
+    def _by_chunks(self, sql: str, ids: Iterable[str]) -> list[Any]:
+        """``sql`` (ending in ``IN ({marks})``) run over ``ids`` 500 at a time: SQLite caps
+        the number of parameters of one statement."""
+        wanted = list(dict.fromkeys(ids))
+        rows: list[Any] = []
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            rows += self.conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk).fetchall()
+        return rows
+
+    def article_rows_for(self, ids: Iterable[str]) -> list[ArticleRow]:
+        """The indexed columns of these articles (unknown ids left out), in insertion order."""
+        rows = self._by_chunks(self._ROW.replace("SELECT ", "SELECT seq, ", 1)
+                               + " WHERE id IN ({marks})", ids)
+        return [ArticleRow(*r[1:]) for r in sorted(rows)]
+
+    def story_article_rows(self, story_ids: Iterable[str]) -> list[ArticleRow]:
+        """The indexed columns of every article of these stories, in insertion order."""
+        rows = self._by_chunks(self._ROW.replace("SELECT ", "SELECT seq, ", 1)
+                               + " WHERE story_id IN ({marks})", story_ids)
+        return [ArticleRow(*r[1:]) for r in sorted(rows)]
+
+    def article_texts(self, ids: Iterable[str]) -> dict[str, str]:
+        """The cleaned text of these articles (their JSON is not decoded in Python)."""
+        rows = self._by_chunks("SELECT id, json_extract(data, '$.text') FROM articles"
+                               " WHERE id IN ({marks})", ids)
+        return {aid: text or "" for aid, text in rows}
+
+    def story_listing(self, offset: int = 0, limit: int | None = None) -> list[StoryListing]:
+        """Stories newest first (latest date, earliest date, size, id), one page of them."""
+        rows = self.conn.execute(
+            "SELECT id, title, first_date, last_date, n_articles FROM stories"
+            " ORDER BY COALESCE(last_date, '') DESC, COALESCE(first_date, '') DESC,"
+            " n_articles DESC, id LIMIT ? OFFSET ?",
+            (-1 if limit is None else max(0, limit), max(0, offset)),
+        )
+        return [StoryListing(*r) for r in rows]
+
+    def story_titles(self, ids: Iterable[str]) -> dict[str, str]:
+        return dict(self._by_chunks("SELECT id, title FROM stories WHERE id IN ({marks})", ids))
+
+    def count_stories(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM stories").fetchone()[0])
+
+    def count_errors(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM errors").fetchone()[0])
 
     def signatures(self) -> Iterator[tuple[str, np.ndarray, int, str | None]]:
         """(id, MinHash signature, shingle count, duplicate_of) of every stored article."""

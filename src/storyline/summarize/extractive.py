@@ -13,17 +13,17 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from storyline.errors import StorylineError
+from storyline.extract.analysis import sentences_of
 from storyline.model import Article, Citation
 from storyline.summarize.options import SummaryOptions
 from storyline.summarize.sentences import (
-    body_lines,
+    body_sentences,
     canonical,
     numbers_literally_in,
     quality,
     strip_dateline,
 )
 from storyline.summarize.support import supports
-from storyline.text import split_sentences
 
 if TYPE_CHECKING:
     from storyline.options import Options
@@ -62,10 +62,9 @@ def summarize(articles: list[Article], options: SummaryOptions | None = None) ->
     sent_article: list[int] = []
     candidates: list[_Candidate] = []
     for ai, art in enumerate(articles):
-        body = body_lines(art.text or "")
         rank = 0  # position among the article's usable sentences: captions, bylines and
         # headlines before the first real sentence do not push it down the lead bonus
-        for sent in split_sentences(body):
+        for sent in body_sentences(art):
             text = strip_dateline(sent.text)
             row = len(sent_texts)
             sent_texts.append(text)
@@ -107,6 +106,8 @@ def summarize(articles: list[Article], options: SummaryOptions | None = None) ->
     candidates = [candidates[k] for k in pool]
     vectors = vectors[pool]
     best = _best_per_article(cand_matrix[pool], matrix, sent_article, len(articles))
+    # Each article's sentences as the support check reads them: its one split, not another.
+    split = [[s.text for s in sentences_of(a)] for a in articles]
     canon_of = {a.id: canonical(a) for a in articles}
 
     def cited(k: int, cand: _Candidate, voices_cap: int | None) -> list[str]:
@@ -126,7 +127,7 @@ def summarize(articles: list[Article], options: SummaryOptions | None = None) ->
                 ai != cand.article
                 and art.text
                 and numbers_literally_in(cand.text, art.text)
-                and supports(cand.text, art.text, options.support)
+                and supports(cand.text, art.text, options.support, split[ai])
             ):
                 found.append(int(ai))
                 voices.add(canon_of[art.id])
@@ -134,7 +135,7 @@ def summarize(articles: list[Article], options: SummaryOptions | None = None) ->
 
     for k, cand in enumerate(candidates):
         origin = articles[cand.article]
-        if not supports(cand.text, origin.text, options.support):
+        if not supports(cand.text, origin.text, options.support, split[cand.article]):
             cand.score = -np.inf  # never output what fails the check against its own source
             continue
         cand.sources = cited(k, cand, options.agreement_voices)

@@ -1,10 +1,13 @@
 """``storyline serve``: a local web app to read stories, timelines and where sources differ.
 
 Pages (server-rendered Jinja2, autoescaped, no JavaScript) and a JSON API under ``/api/``
-that mirrors them (OpenAPI at ``/docs`` and ``/openapi.json``). Every request opens the store
-read-only (``storyline.web.views.open_reader``), so the app keeps answering while ``storyline add``
-writes in another process; ``/add`` runs the pipeline in a background job
-(``web_jobs``). Binds 127.0.0.1 unless told otherwise.
+that mirrors them (``/openapi.json``, and ``/docs``: the same, rendered as a page without any
+asset from the network). Every request opens the store read-only
+(``storyline.web.views.open_reader``), so the app keeps answering while ``storyline add``
+writes in another process, and reads only what the page shows (lists are paged). ``/add``
+takes uploads (capped while they are read), queues at most ``MAX_PENDING_JOBS`` jobs and
+refuses POSTs from other sites (``guard``); server paths are read only inside a folder the
+app was given. Binds 127.0.0.1 unless told otherwise.
 
 Example::
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import shutil
 import socket
 import threading
 import time
@@ -28,7 +32,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import jinja2
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
@@ -40,10 +44,20 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from storyline.errors import InputError, StorylineError
 from storyline.model import Article, Entity, Story
 from storyline.options import Options
-from storyline.pipeline import resolve_story_id
+from storyline.pipeline import resolve_story_id, stored_options
 from storyline.store import StoryStore, is_store_url, open_store, store_label
 from storyline.web import views
-from storyline.web.jobs import Job, JobError, Jobs, new_upload_dir, parse_paths, save_uploads
+from storyline.web.guard import RequestGuard, bad_characters, cross_site
+from storyline.web.jobs import (
+    MAX_PENDING_JOBS,
+    MAX_UPLOAD_BYTES,
+    Job,
+    Jobs,
+    QueueFull,
+    new_upload_dir,
+    parse_paths,
+    save_uploads,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +66,20 @@ TEMPLATES = Path(__file__).parent / "templates"
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
+# Stories per page of the index, and the default and largest page of ``/api/stories``: a
+# page costs its stories' articles (25 recent T17 stories: ~2,600 rows, ~25 ms), whatever
+# the store's size (listing every story read every article: 14 s at 3k articles).
+PAGE_SIZE = 25
+API_PAGE_SIZE = 50
+API_MAX_PAGE = 1000
+# Comparisons shown on a story page (conflicts first, then in the story's order); the JSON
+# has them all. The largest T17 story compares 591 figures: a page nobody reads to the end.
+MAX_COMPARISONS = 30
+# ... and of each, the sources' values shown (one figure of that story has 200 sources), the
+# events, and the articles per page of the story's article list.
+MAX_VALUES = 8
+MAX_EVENTS = 100
+ARTICLES_PER_PAGE = 200
 
 
 # -- API models (the OpenAPI page documents these) ---------------------------------------------
@@ -197,27 +225,35 @@ def _safe_url(url: str | None) -> str | None:
 
 
 def create_app(db: Path | str, *, allowed_hosts: list[str] | None = None,
-               options: Options | None = None) -> FastAPI:
+               options: Options | None = None, local_folder: Path | None = None,
+               max_upload_bytes: int = MAX_UPLOAD_BYTES,
+               max_pending_jobs: int = MAX_PENDING_JOBS) -> FastAPI:
     """The web app over the store ``db`` (created empty if missing).
 
     ``allowed_hosts`` restricts the Host header (``serve`` passes the loopback names when it
     binds loopback, which stops DNS-rebinding pages from reading the store); None allows any.
-    ``options`` are the ``Options`` used by add jobs (the store's saved options when None).
+    ``options`` are the ``Options`` used by add jobs and the article page (the store's saved
+    options when None). ``local_folder``: the one folder whose files the add form may name
+    by path (None: uploads only). ``max_upload_bytes`` caps a request's body as it is read;
+    ``max_pending_jobs`` caps the add jobs queued (more get 429).
     """
     db = db if is_store_url(db) else Path(db)
     label = db.name if isinstance(db, Path) else store_label(db)  # never a URL's password
-    with open_store(db):  # create or validate once, with the write lock; requests only read
-        pass
+    with open_store(db) as first:  # create or validate once, with the write lock
+        page_options = options or stored_options(first)
     app = FastAPI(
         title="storyline",
         summary="Read stories, timelines and where sources differ.",
         description="JSON twins of the web pages. Ids are those shown in page URLs.",
         version="1",
+        docs_url=None,  # Swagger UI loads its scripts from a CDN: /docs is our own page
+        redoc_url=None,
     )
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    app.add_middleware(RequestGuard, max_body=max_upload_bytes)
     env = _environment()
-    jobs = Jobs(db, options)
+    jobs = Jobs(db, options, max_pending=max_pending_jobs)
     app.state.db = db
     app.state.jobs = jobs
 
@@ -231,24 +267,33 @@ def create_app(db: Path | str, *, allowed_hosts: list[str] | None = None,
         except InputError as exc:
             raise HTTPException(503, str(exc)) from None
 
+    def error(request: Request, status: int, message: str,
+              headers: dict[str, str] | None = None) -> Response:
+        """An error as JSON under /api/, as a page elsewhere."""
+        if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
+            return JSONResponse({"detail": message}, status_code=status, headers=headers)
+        titles = {400: "Bad request", 403: "Forbidden", 404: "Not found",
+                  413: "Upload too large", 429: "Too many jobs", 503: "Store unavailable"}
+        response = page(request, "error.html.j2", status_code=status,
+                        title=titles.get(status, "Error"), message=message)
+        response.headers.update(headers or {})
+        return response
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
+        bad = bad_characters(request)
+        response: Response = error(request, 400, bad) if bad else await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if response.headers.get("content-type", "").startswith("text/html") and \
-                request.url.path not in ("/docs", "/redoc"):
+        # same-origin: links to outlets carry no referrer, and the browser sends this
+        # site's real Origin with its own form posts (no-referrer made it "null").
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.headers.get("content-type", "").startswith("text/html"):
             response.headers.setdefault("Content-Security-Policy", CSP)
         return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                                headers=getattr(exc, "headers", None))
-        titles = {404: "Not found", 403: "Forbidden", 503: "Store unavailable"}
-        return page(request, "error.html.j2", status_code=exc.status_code,
-                    title=titles.get(exc.status_code, "Error"), message=str(exc.detail))
+        return error(request, exc.status_code, str(exc.detail), getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
@@ -262,19 +307,24 @@ def create_app(db: Path | str, *, allowed_hosts: list[str] | None = None,
     # -- pages ------------------------------------------------------------------------------
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def stories_page(request: Request, q: str = "") -> HTMLResponse:
+    def stories_page(request: Request, q: str = "",
+                     page_no: int = Query(1, alias="page", ge=1, le=10**6)) -> HTMLResponse:
         with reader() as store:
             if q.strip():
                 hits = views.search(store, q)
                 return page(request, "search.html.j2", q=q, hits=hits)
-            rows = views.story_rows(store)
+            rows = views.story_rows(store, (page_no - 1) * PAGE_SIZE, PAGE_SIZE)
+            n_stories = store.count_stories()
             n_articles = store.count_articles()
-            n_errors = len(store.errors())
-        return page(request, "stories.html.j2", q="", rows=rows, n_articles=n_articles,
-                    n_errors=n_errors)
+            n_errors = store.count_errors()
+        pages = max(1, -(-n_stories // PAGE_SIZE))
+        return page(request, "stories.html.j2", q="", rows=rows, n_stories=n_stories,
+                    n_articles=n_articles, n_errors=n_errors, page_no=page_no, pages=pages,
+                    first=(page_no - 1) * PAGE_SIZE)
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
-    def story_page(request: Request, story_id: str) -> Response:
+    def story_page(request: Request, story_id: str,
+                   page_no: int = Query(1, alias="page", ge=1, le=10**6)) -> Response:
         with reader() as store:
             view = views.story_view(store, story_id)
             current = resolve_story_id(store, story_id) if view is None else story_id
@@ -288,38 +338,70 @@ def create_app(db: Path | str, *, allowed_hosts: list[str] | None = None,
         for ent in view.story.entities:
             entities.setdefault(ent.label, []).append(ent)
         return page(request, "story.html.j2", q="", v=view, s=view.story,
-                    comparisons=comparisons, entities=entities)
+                    comparisons=comparisons[:MAX_COMPARISONS], n_comparisons=len(comparisons),
+                    entities=entities, max_values=MAX_VALUES, max_events=MAX_EVENTS,
+                    page_no=page_no, per_page=ARTICLES_PER_PAGE,
+                    first=(page_no - 1) * ARTICLES_PER_PAGE)
 
     @app.get("/articles/{article_id:path}", response_class=HTMLResponse, include_in_schema=False)
-    def article_page(request: Request, article_id: str) -> HTMLResponse:
+    def article_page(request: Request, article_id: str, cite: str = "") -> Response:
+        if cite:  # a comparison chip followed: find the quoted sentence, then show it
+            with reader() as store:
+                n = views.cited_sentence(store, article_id, cite)
+            anchor = f"#s-{n}" if n else ""
+            return RedirectResponse(f"/articles/{quote(article_id, safe='/~')}{anchor}",
+                                    status_code=303)
         with reader() as store:
-            view = views.article_view(store, article_id, options=options)
+            view = views.article_view(store, article_id, options=page_options)
         if view is None:
             raise HTTPException(404, f"no article {article_id!r} in this store")
         return page(request, "article.html.j2", q="", v=view, a=view.article)
 
+    def add_page(request: Request, status_code: int = 200, message: str | None = None) -> HTMLResponse:
+        return page(request, "add.html.j2", status_code=status_code, q="", message=message,
+                    folder=local_folder, max_mib=max_upload_bytes // 2**20)
+
     @app.get("/add", response_class=HTMLResponse, include_in_schema=False)
     def add_form(request: Request) -> HTMLResponse:
-        return page(request, "add.html.j2", q="", message=None)
+        return add_page(request)
 
     @app.post("/add", include_in_schema=False)
     async def add_submit(request: Request) -> Response:
-        _same_origin(request)
-        form = await request.form()
-        uploads = [f for f in form.getlist("files") if isinstance(f, StarletteUpload) and f.filename]
-        raw_paths = form.get("paths")
-        paths = parse_paths(raw_paths if isinstance(raw_paths, str) else "")
-        if not uploads and not paths:
-            return page(request, "add.html.j2", status_code=400, q="",
-                        message="Choose at least one file, or paste at least one path.")
+        # Refusals come before a byte of the body is read: a forged post or a full queue
+        # costs the server nothing, and never leaves an upload folder behind.
+        refused = cross_site(request)
+        if refused:
+            raise HTTPException(403, refused)
+        try:
+            jobs.reserve()
+        except QueueFull as exc:
+            raise HTTPException(429, str(exc), headers={"Retry-After": "30"}) from None
         upload_dir: Path | None = None
-        errors: list[JobError] = []
-        if uploads:
-            upload_dir = new_upload_dir()
-            saved, errors = await run_in_threadpool(  # copying large files must not block
-                save_uploads, [(u.filename or "", u.file) for u in uploads], upload_dir)
-            paths = saved + paths
-        job = jobs.submit(paths, errors, upload_dir)
+        try:
+            async with request.form(max_files=1000, max_fields=20) as form:
+                uploads = [f for f in form.getlist("files")
+                           if isinstance(f, StarletteUpload) and f.filename]
+                raw = form.get("paths")
+                raw_paths = raw if isinstance(raw, str) else ""
+                if raw_paths.strip() and local_folder is None:
+                    return add_page(request, 400, "This server reads uploaded files only; "
+                                    "upload the files instead of naming paths.")
+                paths, errors = parse_paths(raw_paths, local_folder) if local_folder else ([], [])
+                if not uploads and not paths and not errors:
+                    return add_page(request, 400, "Choose at least one file"
+                                    + (", or paste at least one path." if local_folder else "."))
+                if uploads:
+                    upload_dir = new_upload_dir()
+                    saved, upload_errors = await run_in_threadpool(  # copying must not block
+                        save_uploads, [(u.filename or "", u.file) for u in uploads], upload_dir,
+                        max_upload_bytes)
+                    paths, errors = saved + paths, upload_errors + errors
+            job = jobs.submit(paths, errors, upload_dir, reserved=True)
+        except BaseException:
+            jobs.release()
+            if upload_dir is not None:
+                shutil.rmtree(upload_dir, ignore_errors=True)
+            raise
         return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
     @app.get("/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -337,10 +419,13 @@ def create_app(db: Path | str, *, allowed_hosts: list[str] | None = None,
     # -- API --------------------------------------------------------------------------------
 
     @app.get("/api/stories", response_model=list[StorySummary], tags=["stories"])
-    def api_stories() -> list[StorySummary]:
-        """Every story, newest first, with its date span, outlets and articles per day."""
+    def api_stories(offset: int = Query(0, ge=0),
+                    limit: int = Query(API_PAGE_SIZE, ge=1, le=API_MAX_PAGE)) -> list[StorySummary]:
+        """Stories newest first, ``limit`` of them from ``offset`` (a page: ask for the next
+        with ``offset + limit`` until fewer than ``limit`` come back), with their date span,
+        outlets and articles per day."""
         with reader() as store:
-            return [_summary(r) for r in views.story_rows(store)]
+            return [_summary(r) for r in views.story_rows(store, offset, limit)]
 
     @app.get("/api/stories/{story_id}", response_model=StoryDetail, tags=["stories"],
              responses={404: {"description": "No such story"}})
@@ -348,7 +433,7 @@ def create_app(db: Path | str, *, allowed_hosts: list[str] | None = None,
         """One story: cited summary, timeline, comparisons, events, entities, its articles.
         A story merged into an older one redirects (301) to that one."""
         with reader() as store:
-            view = views.story_view(store, story_id)
+            view = views.story_view(store, story_id, chips=False)
             current = resolve_story_id(store, story_id) if view is None else story_id
         if view is None and current != story_id:
             return RedirectResponse(f"/api/stories/{quote(current, safe='')}", status_code=301)
@@ -387,6 +472,11 @@ def create_app(db: Path | str, *, allowed_hosts: list[str] | None = None,
             SearchHitOut(article=_brief(h.article), story_title=h.story_title,
                          snippet=h.snippet_text) for h in hits])
 
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def api_docs(request: Request) -> HTMLResponse:
+        """The API described from its OpenAPI schema, server-rendered: works offline."""
+        return page(request, "api.html.j2", q="", spec=app.openapi())
+
     @app.get("/api/jobs/{job_id}", response_model=JobOut, tags=["jobs"],
              responses={404: {"description": "No such job"}})
     def api_job(job_id: str) -> JobOut:
@@ -397,15 +487,6 @@ def create_app(db: Path | str, *, allowed_hosts: list[str] | None = None,
         return _job_out(job)
 
     return app
-
-
-def _same_origin(request: Request) -> None:
-    """Refuse a form posted by another site: ``/add`` reads local paths into the store."""
-    origin = request.headers.get("origin")
-    if request.headers.get("sec-fetch-site") == "cross-site" or (
-        origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host")
-    ):
-        raise HTTPException(403, "cross-site form submission refused")
 
 
 # -- serving -------------------------------------------------------------------------------------
@@ -476,8 +557,10 @@ def _warm_up() -> None:
         pass
 
 
-def serve(db: Path | str, host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Serve the web app over ``db`` until Ctrl+C; prints the URL to open.
+def serve(db: Path | str, host: str = "127.0.0.1", port: int = 8765,
+          local_folder: Path | None = None) -> None:
+    """Serve the web app over ``db`` until Ctrl+C; prints the URL to open. The add form
+    takes uploads, and paths inside ``local_folder`` when one is given.
 
     Example: ``serve(Path("storyline.db"))`` then open http://127.0.0.1:8765/
     """
@@ -488,7 +571,7 @@ def serve(db: Path | str, host: str = "127.0.0.1", port: int = 8765) -> None:
 
         raise MissingExtraError("uvicorn", "web") from None
     allowed = LOOPBACK_NAMES if _is_loopback(host) else None
-    app = create_app(db, allowed_hosts=allowed)
+    app = create_app(db, allowed_hosts=allowed, local_folder=local_folder)
     sock = bind(host, port)
     real_port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host

@@ -3,13 +3,16 @@
 A job runs ``pipeline.add`` then ``pipeline.analyze`` in a thread with its own store (its
 own connection) and the app's options, else the store's saved ones; it reports the
 pipeline's progress callbacks into a ``Job`` record that the progress page and
-``/api/jobs/{id}`` read. Jobs run one at a time: the pipeline already
-serializes writers, and two model-heavy runs on a laptop only slow each other down.
+``/api/jobs/{id}`` read. Jobs run one at a time, in one worker thread: the pipeline already
+serializes writers, and two model-heavy runs on a laptop only slow each other down. The
+queue is bounded (``MAX_PENDING_JOBS``, uploads being received included): a client posting
+in a loop gets "too many jobs" instead of filling the disk with upload folders.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import re
 import shutil
 import tempfile
@@ -34,9 +37,16 @@ log = logging.getLogger(__name__)
 # stage's own cap on record files being generous (1 GiB decompressed); a browser upload of a
 # real article collection is far below it, and the limit keeps a runaway upload off the disk.
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+# Jobs waiting, running or having their files received, at most: a job of real uploads takes
+# minutes, so a queue longer than this is a client in a loop, not a user waiting.
+MAX_PENDING_JOBS = 8
 # Finished jobs kept in memory for their progress pages; the oldest are forgotten first.
 MAX_JOBS = 200
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class QueueFull(StorylineError):
+    """Too many jobs are waiting: the web app answers 429."""
 
 
 @dataclass
@@ -119,34 +129,65 @@ def save_uploads(files: Iterable[tuple[str | None, BinaryIO]], folder: Path,
     return saved, errors
 
 
-def parse_paths(text: str) -> list[Path]:
-    """Local paths pasted one per line (blank lines and surrounding quotes ignored)."""
-    out = []
+def parse_paths(text: str, folder: Path) -> tuple[list[Path], list[JobError]]:
+    """Paths pasted one per line (blank lines and surrounding quotes ignored), read only
+    inside ``folder``: relative paths are taken from it, and a path that leads outside it,
+    through ``..`` or a symbolic link, is refused with an error (the form must not let a
+    visitor make the server read /etc)."""
+    root = folder.resolve()
+    out: list[Path] = []
+    errors: list[JobError] = []
     for line in text.splitlines():
         line = line.strip().strip("'\"")
-        if line:
-            out.append(Path(line).expanduser())
-    return out
+        if not line:
+            continue
+        path = (root / line).resolve()
+        if path == root or root in path.parents:
+            out.append(path)
+        else:
+            errors.append(JobError(line, f"outside {root}, the folder this server may read; refused"))
+    return out, errors
 
 
 class Jobs:
     """The jobs of one app: submit inputs, read a job's state by id."""
 
-    def __init__(self, db: Path | str, options: Options | None = None) -> None:
+    def __init__(self, db: Path | str, options: Options | None = None,
+                 max_pending: int = MAX_PENDING_JOBS) -> None:
         self.db = db
         self.options = options
+        self.max_pending = max_pending
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
-        self._one_at_a_time = threading.Lock()
+        self._pending = 0  # reserved + queued + running
+        self._queue: queue.Queue[tuple[Job, list[Path], Path | None]] = queue.Queue()
+        self._worker: threading.Thread | None = None
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
             return self._jobs.get(job_id)
 
+    def reserve(self) -> None:
+        """Take a place in the queue before receiving a job's files, or raise ``QueueFull``.
+        The place is used by ``submit(..., reserved=True)`` or given back by ``release``."""
+        with self._lock:
+            if self._pending >= self.max_pending:
+                raise QueueFull(f"{self._pending} add jobs are already waiting or running "
+                                "(the most this server queues); try again when one has finished")
+            self._pending += 1
+
+    def release(self) -> None:
+        """Give back a place taken by ``reserve`` that no job will use."""
+        with self._lock:
+            self._pending = max(0, self._pending - 1)
+
     def submit(self, paths: list[Path], errors: list[JobError] | None = None,
-               upload_dir: Path | None = None) -> Job:
-        """Start a job over ``paths``; ``errors`` are upload problems shown with the job's own.
-        ``upload_dir`` is removed when the job ends (the articles' text is in the store)."""
+               upload_dir: Path | None = None, *, reserved: bool = False) -> Job:
+        """Queue a job over ``paths``; ``errors`` are upload problems shown with the job's own.
+        ``upload_dir`` is removed when the job ends (the articles' text is in the store).
+        Raises ``QueueFull`` unless a place was ``reserve``d for it."""
+        if not reserved:
+            self.reserve()
         job = Job(id=uuid.uuid4().hex[:12], inputs=[_shown(p, upload_dir) for p in paths])
         job.errors = list(errors or [])
         with self._lock:
@@ -156,9 +197,11 @@ class Jobs:
                 if self._jobs[oldest].running:
                     break
                 self._jobs.pop(oldest)
-        thread = threading.Thread(target=self._run, args=(job, paths, upload_dir),
-                                  name=f"storyline-job-{job.id}", daemon=True)
-        thread.start()
+            self._queue.put((job, paths, upload_dir))
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._work, name="storyline-jobs",
+                                                daemon=True)
+                self._worker.start()
         return job
 
     def wait(self, job_id: str, timeout: float = 120.0) -> Job | None:
@@ -171,22 +214,29 @@ class Jobs:
             time.sleep(0.05)
         return self.get(job_id)
 
+    def _work(self) -> None:
+        """The one worker: runs queued jobs in order, for the life of the app."""
+        while True:
+            job, paths, upload_dir = self._queue.get()
+            self._run(job, paths, upload_dir)
+
     def _run(self, job: Job, paths: list[Path], upload_dir: Path | None) -> None:
-        with self._one_at_a_time:
-            job.status, job.stage = "running", "starting"
-            try:
-                self._pipeline(job, paths, upload_dir)
-                job.status, job.stage = "done", "done"
-            except StorylineError as exc:
-                job.status, job.stage, job.message = "failed", "failed", str(exc)
-            except Exception as exc:  # noqa: BLE001 - a job thread must always end its record
-                log.error("add job %s failed:\n%s", job.id, traceback.format_exc())
-                job.status, job.stage = "failed", "failed"
-                job.message = f"unexpected error ({type(exc).__name__}: {exc}); see the server log"
-            finally:
-                job.finished = time.time()
-                if upload_dir is not None:
-                    shutil.rmtree(upload_dir, ignore_errors=True)
+        job.status, job.stage = "running", "starting"
+        status = "failed"
+        try:
+            self._pipeline(job, paths, upload_dir)
+            status = "done"
+        except StorylineError as exc:
+            job.message = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a job thread must always end its record
+            log.error("add job %s failed:\n%s", job.id, traceback.format_exc())
+            job.message = f"unexpected error ({type(exc).__name__}: {exc}); see the server log"
+        finally:
+            if upload_dir is not None:  # before the job shows as ended: nothing left behind
+                shutil.rmtree(upload_dir, ignore_errors=True)
+            self.release()  # its place in the queue, before it shows as ended too
+            job.finished = time.time()
+            job.status = job.stage = status
 
     def _pipeline(self, job: Job, paths: list[Path], upload_dir: Path | None) -> None:
         from storyline import pipeline

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from rapidfuzz import fuzz
 
 from storyline.ingest.meta import parse_day
 from storyline.model import Article, Entity, Story
-from storyline.store import StoryStore, open_store
+from storyline.store import ArticleRow, StoryStore, open_store
 from storyline.text import content_words, split_sentences
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,12 @@ MAX_BARS = 60
 COVERAGE_WIDTH = 200
 COVERAGE_HEIGHT = 28
 MAX_BAR_WIDTH = 10.0  # a story of three days reads as three bars, not three blocks
+# A cited sentence is carried in a chip's link up to this length (enough to find it again).
+MAX_CITE_CHARS = 300
+# Chips of one summary or timeline sentence placed on their sentence when the page is made;
+# the others find it when followed. The largest T17 story has a summary sentence citing
+# 112 articles (wire copies): placing them all split 287 articles per page view.
+MAX_PLACED_PER_CITATION = 3
 
 
 def open_reader(db: Path | str) -> StoryStore:
@@ -168,18 +175,16 @@ def outlet_of(url: str | None) -> str | None:
     return host.removeprefix("www.") or None
 
 
-def briefs(store: StoryStore) -> dict[str, ArticleBrief]:
-    """Every stored article's list-row fields, by id, in insertion order.
+def brief(row: ArticleRow) -> ArticleBrief:
+    return ArticleBrief(row.id, row.title, row.outlet, row.published, row.duplicate_of,
+                        row.story_id, row.event_id, row.url)
 
-    Reads the indexed columns (``article_rows``) rather than ``articles()``: the stories page
-    needs every article's date and outlet, and decoding every article's full JSON (raw text
-    included) would make that page slow on a large store.
-    """
-    return {
-        r.id: ArticleBrief(r.id, r.title, r.outlet, r.published, r.duplicate_of, r.story_id, r.event_id,
-                           r.url)
-        for r in store.article_rows()
-    }
+
+def briefs_of(store: StoryStore, ids: Iterable[str]) -> dict[str, ArticleBrief]:
+    """The list-row fields of these articles, by id: read by primary key from the indexed
+    columns (``article_rows_for``), never every article's row nor its full JSON, so a page
+    costs what it shows, however large the store."""
+    return {r.id: brief(r) for r in store.article_rows_for(ids)}
 
 
 @dataclass
@@ -200,24 +205,29 @@ class StoryRow:
         return format_span(self.first_date, self.last_date)
 
 
-def story_row(story: Story, index: dict[str, ArticleBrief]) -> StoryRow:
-    arts = [index[a] for a in story.article_ids if a in index]
+def story_row(story_id: str, title: str, n_articles: int, arts: list[ArticleBrief]) -> StoryRow:
     dates = sorted(a.published for a in arts if a.published and parse_day(a.published))
     outlets = sorted({a.label for a in arts if a.outlet or a.url})
     return StoryRow(
-        id=story.id, title=story.title,
+        id=story_id, title=title,
         first_date=dates[0] if dates else None, last_date=dates[-1] if dates else None,
-        n_articles=len(story.article_ids), n_duplicates=sum(1 for a in arts if a.duplicate_of),
+        n_articles=n_articles, n_duplicates=sum(1 for a in arts if a.duplicate_of),
         outlets=outlets, coverage=coverage([a.published for a in arts]),
     )
 
 
-def story_rows(store: StoryStore) -> list[StoryRow]:
-    """Every story, newest first (by its latest article date; undated stories last)."""
-    index = briefs(store)
-    rows = [story_row(s, index) for s in store.stories()]
-    rows.sort(key=lambda r: (r.last_date or "", r.first_date or "", r.n_articles), reverse=True)
-    return rows
+def story_rows(store: StoryStore, offset: int = 0, limit: int | None = None) -> list[StoryRow]:
+    """One page of stories, newest first (by their latest article date; undated last).
+
+    The order and the page come from the stories' indexed columns (``story_listing``), and
+    only the articles of the stories on the page are read, by their story index: the index
+    page of a store of 10k articles reads a few hundred rows, not all of them."""
+    listed = store.story_listing(offset, limit)
+    members: dict[str, list[ArticleBrief]] = {s.id: [] for s in listed}
+    for row in store.story_article_rows(members):
+        members[row.story_id or ""].append(brief(row))
+    return [story_row(s.id, s.title, len(members[s.id]) or s.n_articles, members[s.id])
+            for s in listed]
 
 
 # -- sentences and citations -------------------------------------------------------------------
@@ -274,18 +284,29 @@ class SentenceIndex:
 
 @dataclass
 class Chip:
-    """A citation chip: which article, at which sentence (None: the article's top)."""
+    """A citation chip: which article, at which sentence (None: the article's top). A chip
+    with a ``cite`` instead links to the article page with the quoted text, which finds
+    the sentence when the chip is followed (``?cite=`` redirects to ``#s-N``)."""
 
     article_id: str
     label: str
     number: int
     sentence: int | None
-    title: str
+    article_title: str | None
+    published: str | None
+    cite: str | None = None
+
+    @property
+    def title(self) -> str:
+        """The tooltip; made when rendered (most comparison chips of a story never are)."""
+        return f"{self.article_title or self.article_id} ({format_date(self.published)})"
 
     @property
     def href(self) -> str:
-        anchor = f"#s-{self.sentence}" if self.sentence else ""
-        return f"/articles/{quote(self.article_id, safe='/~')}{anchor}"
+        page = f"/articles/{quote(self.article_id, safe='/~')}"
+        if self.sentence:
+            return f"{page}#s-{self.sentence}"
+        return f"{page}?cite={quote(self.cite[:MAX_CITE_CHARS])}" if self.cite else page
 
 
 @dataclass
@@ -303,30 +324,48 @@ class StoryView:
         return [self.chips[(text, s)] for s in sources if (text, s) in self.chips]
 
 
-def story_view(store: StoryStore, story_id: str) -> StoryView | None:
+def story_view(store: StoryStore, story_id: str, chips: bool = True) -> StoryView | None:
+    """The story page: its own story record, its articles' list rows, and the text of the
+    articles that the summary and timeline cite, to place each citation on its sentence.
+
+    Comparison chips, and the chips of a sentence beyond its first
+    ``MAX_PLACED_PER_CITATION`` sources, are not placed here: a large story holds hundreds
+    of figures citing a thousand articles (splitting them all took 5 s a page view); their
+    links carry the quoted sentence, and the article page places it when one is followed.
+    ``chips=False`` (the JSON API) places none."""
     story = store.story(story_id)
     if story is None:
         return None
-    index = briefs(store)
+    index = briefs_of(store, story.article_ids)
     articles = [index[a] for a in story.article_ids if a in index]
     numbers = {a.id: i + 1 for i, a in enumerate(articles)}
-    full = {a.id: a for a in store.articles(story.article_ids)}
-    sent_index = {aid: SentenceIndex(a) for aid, a in full.items()}
+    row = story_row(story.id, story.title, len(story.article_ids), articles)
+    placed: dict[tuple[str, str], Chip] = {}
+    if not chips:
+        return StoryView(story, row, articles, numbers, placed)
     cited: list[tuple[str, list[str]]] = [(c.text, c.sources) for c in story.summary]
     cited += [(t.text, t.sources) for t in story.timeline]
-    cited += [(v.sentence, v.sources) for c in story.comparisons for v in c.values]
-    chips: dict[tuple[str, str], Chip] = {}
-    for text, sources in cited:
+    wanted = {aid for _, sources in cited
+              for aid in [a for a in sources if a in index][:MAX_PLACED_PER_CITATION]}
+    sent_index = {aid: SentenceIndex(Article(id=aid, text=text))
+                  for aid, text in store.article_texts(wanted).items()}
+    later = [(v.sentence, v.sources) for c in story.comparisons for v in c.values]
+    for (text, sources), locate in [(c, True) for c in cited] + [(c, False) for c in later]:
         for aid in sources:
-            if (text, aid) in chips or aid not in index:
+            if (text, aid) in placed or aid not in index:
                 continue
-            brief = index[aid]
-            where = sent_index[aid].locate(text) if aid in sent_index else None
-            chips[(text, aid)] = Chip(
-                aid, brief.label, numbers.get(aid, 0), where,
-                f"{brief.title or aid} ({format_date(brief.published)})",
-            )
-    return StoryView(story, story_row(story, index), articles, numbers, chips)
+            brief_ = index[aid]
+            where = sent_index[aid].locate(text) if locate and aid in sent_index else None
+            placed[(text, aid)] = Chip(aid, brief_.label, numbers.get(aid, 0), where,
+                                       brief_.title, brief_.published, None if where else text)
+    return StoryView(story, row, articles, numbers, placed)
+
+
+def cited_sentence(store: StoryStore, article_id: str, text: str) -> int | None:
+    """The number of the sentence of an article that ``text`` quotes (a comparison chip
+    followed), or None; reads that one article's text."""
+    found = store.article_texts([article_id]).get(article_id)
+    return SentenceIndex(Article(id=article_id, text=found)).locate(text) if found else None
 
 
 # -- the article page ----------------------------------------------------------------------------
@@ -468,16 +507,16 @@ def article_view(store: StoryStore, article_id: str, extract: bool = True,
     article = store.article(article_id)
     if article is None:
         return None
-    groups = store.groups()
-    story_id, event_id = groups.get(article_id, (None, None))
-    story = store.story(story_id) if story_id else None
+    rows = store.article_rows_for([article_id])
+    story_id, event_id = (rows[0].story_id, rows[0].event_id) if rows else (None, None)
+    title = store.story_titles([story_id]).get(story_id) if story_id else None
     index = SentenceIndex(article)
     unavailable: dict[str, str] = {}
     dates = entities = quantities = None
     if extract:
         dates, entities, quantities, unavailable = article_extractions(article, options)
     copies = store.duplicates(article_id)
-    return ArticleView(article, story_id, event_id, story.title if story else None, index,
+    return ArticleView(article, story_id, event_id, title, index,
                        blocks(article, index), dates, entities, quantities, unavailable, copies)
 
 
@@ -520,14 +559,14 @@ def snippet(text: str, query: str, width: int = 110) -> list[tuple[str, bool]]:
 
 
 def search(store: StoryStore, query: str, limit: int = 50) -> list[SearchHit]:
-    """Articles matching ``query`` (SQLite FTS5 over titles and text), best first."""
+    """Articles matching ``query`` (full-text index over titles and text), best first: the
+    hits' list rows and texts and their stories' titles, read by id, nothing else."""
     ids = store.search(query, limit=limit)
     if not ids:
         return []
-    index = briefs(store)
-    texts = {a.id: a.text for a in store.articles(ids)}
-    wanted = {sid for i in ids if i in index and (sid := index[i].story_id)}
-    titles = {s.id: s.title for s in store.stories(wanted)}
+    index = briefs_of(store, ids)
+    texts = store.article_texts(ids)
+    titles = store.story_titles({sid for i in ids if i in index and (sid := index[i].story_id)})
     return [
         SearchHit(index[i], titles.get(index[i].story_id or ""), snippet(texts.get(i, ""), query))
         for i in ids if i in index
