@@ -113,10 +113,35 @@ def test_running_again_adds_nothing(seed_report: tuple[dict, Path, str], seeds: 
     _, work, _ = seed_report
     proc = run_cli("digest", str(seeds), "--out", "report2", cwd=work)
     assert proc.returncode == 0, proc.stderr
-    assert "ingested 5, skipped 0 (0 new)" in proc.stdout
+    assert "ingested 5, skipped 0 (0 new); 0 stories updated" in proc.stdout
     first = json.loads((work / "report" / "digest.json").read_text())
     again = json.loads((work / "report2" / "digest.json").read_text())
-    assert [s["id"] for s in first["stories"]] == [s["id"] for s in again["stories"]]
+    # Nothing was analysed again, and the report still shows the whole story as it was.
+    assert first["stories"] == again["stories"]
+
+
+def test_re_adding_analyses_only_what_changed(
+    tmp_path: Path, seeds: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Re-adding stored articles re-analyses no story; new options re-analyse them all."""
+    from storyline import pipeline
+    from storyline.store import Store
+
+    corpus = seeds
+    with Store(tmp_path / "s.db") as store:
+        first, _ = pipeline.digest(store, [corpus])
+        calls: list[list[str]] = []
+        real = pipeline.analyze_story
+        monkeypatch.setattr(pipeline, "analyze_story",
+                            lambda sid, *a, **k: calls.append([sid]) or real(sid, *a, **k))
+        again, result = pipeline.digest(store, [corpus])
+        assert result.changed == [] and calls == []
+        assert [s.summary for s in again.stories] == [s.summary for s in first.stories]
+        shorter = pipeline.stored_options(store)
+        shorter.summary.sentences = 1
+        short, result = pipeline.digest(store, [corpus], shorter)
+        assert sorted(result.changed) == sorted(s.id for s in first.stories) and calls
+        assert all(len(s.summary) <= 1 for s in short.stories)
 
 
 def test_examples_digest_reports_the_broken_line(tmp_path: Path) -> None:

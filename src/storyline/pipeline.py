@@ -51,6 +51,7 @@ __all__ = [
     "resolve_story_id",
     "save_options",
     "stale_stories",
+    "stories_to_analyze",
     "stored_options",
 ]
 
@@ -68,7 +69,12 @@ class AddResult:
     unchanged: list[str] = field(default_factory=list)
     renames: list[tuple[str, str]] = field(default_factory=list)
     errors: list[IngestError] = field(default_factory=list)
+    # Every story the run's articles belong to (what a report of the run shows) ...
     stories: list[str] = field(default_factory=list)
+    # ... and those whose analysis the run made out of date: they gained or lost articles, or
+    # the options they are analysed with changed. Only these need analysing again: re-adding
+    # articles that are all stored already changes nothing.
+    changed: list[str] = field(default_factory=list)
 
     @property
     def ingested(self) -> list[str]:
@@ -158,7 +164,9 @@ def add_articles(
     options analyses the same way.
     """
     opts = options or stored_options(store)
+    before = store.get_json(OPTIONS)
     save_options(store, opts)
+    options_changed = store.get_json(OPTIONS) != before
     engine = engine or get_engine("local")
     tick = progress or _noop
     result = AddResult(errors=list(errors))
@@ -198,8 +206,27 @@ def add_articles(
         tick("storing and grouping", start + len(chunk), len(ordered))
     groups = store.groups()
     touched = {groups[aid][0] for aid in result.ingested if groups.get(aid, (None, None))[0]}
+    gained = {groups[aid][0] for aid in result.new if groups.get(aid, (None, None))[0]}
     result.stories = sorted(s for s in touched | left if s)
+    result.changed = sorted(s for s in (touched if options_changed else gained) | left if s)
     return result
+
+
+def stories_to_analyze(store: StoryStore, result: AddResult) -> list[str]:
+    """The stories of an ``add`` whose stored analysis is out of date: those it changed, and
+    those of its articles whose analysis is missing or was made from other articles (after
+    ``add --no-analyze`` or a run killed between storing and analysing)."""
+    wanted = set(result.changed)
+    rest = [sid for sid in result.stories if sid not in wanted]
+    if rest:
+        members: dict[str, set[str]] = defaultdict(set)
+        asked = set(rest)
+        for aid, (sid, _eid) in store.groups().items():
+            if sid in asked:
+                members[sid].add(aid)
+        stored = {s.id: set(s.article_ids) for s in store.stories(rest)}
+        wanted |= {sid for sid in rest if stored.get(sid) != members.get(sid)}
+    return sorted(wanted)
 
 
 def resolve_story_id(store: StoryStore, story_id: str) -> str:
@@ -378,8 +405,9 @@ def digest(
     ``options``: with the store's saved options)."""
     opts = options or stored_options(store)
     result = add(store, paths, opts, progress)
-    stories = analyze(store, result.stories, opts, progress)
-    return build_digest(store, stories, result), result
+    analyze(store, stories_to_analyze(store, result), opts, progress)
+    # The stories analysed just now and those whose stored analysis is still current.
+    return build_digest(store, store.stories(result.stories), result), result
 
 
 def build_digest(store: StoryStore, stories: list[Story], result: AddResult | None = None) -> Digest:

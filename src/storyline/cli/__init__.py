@@ -177,7 +177,7 @@ def _run_line(result: AddResult) -> str:
     extra = [f"{len(result.new)} new"]
     if result.renames:
         extra.append(f"{len(result.renames)} renamed for clashing ids")
-    n = len(result.stories)
+    n = len(result.changed)
     return f"{line} ({', '.join(extra)}); {n} {'story' if n == 1 else 'stories'} updated"
 
 
@@ -323,7 +323,7 @@ def add(
             opts.batch_size = batch_size
             result = pipeline.add(store, paths, opts, tick)
             if analyze:
-                pipeline.analyze(store, result.stories, opts, tick)
+                pipeline.analyze(store, pipeline.stories_to_analyze(store, result), opts, tick)
     except StorylineError as exc:
         _fail(exc)
         return

@@ -254,7 +254,7 @@ class Jobs:
             result = pipeline.add(store, paths, options, progress)
             job.new, job.unchanged, job.renamed = result.new, result.unchanged, result.renamed
             job.errors += [JobError(_shown(e.path, upload_dir), e.error) for e in result.errors]
-            pipeline.analyze(store, result.stories, options, progress)
+            pipeline.analyze(store, pipeline.stories_to_analyze(store, result), options, progress)
             job.stories = list(result.stories)
 
 
