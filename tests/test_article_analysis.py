@@ -35,8 +35,12 @@ def test_analysis_is_stored_and_reused(tmp_path: Path, monkeypatch: pytest.Monke
 
         monkeypatch.setattr(analysis_mod, "split_sentences", refuse)
         monkeypatch.setattr(analysis_mod, "_mentions", refuse)
+        writes: list[int] = []
+        put = store.put_analyses
+        monkeypatch.setattr(store, "put_analyses", lambda items: (writes.append(len(items)), put(items)))
         again = pipeline.analyze(store, [s.id for s in report.stories])
         assert [to_dict(s) for s in again] == before
+        assert writes == []  # nothing new was learnt, so nothing is written again
 
 
 def test_stale_analysis_is_recomputed(tmp_path: Path) -> None:

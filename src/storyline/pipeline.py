@@ -11,7 +11,6 @@ that store (``stored_options``), so a summary length or summarizer chosen once s
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -304,24 +303,24 @@ def analyze(
     return stories
 
 
-def attach_analyses(store: StoryStore, articles: Sequence[Article]) -> dict[str, str]:
+def attach_analyses(store: StoryStore, articles: Sequence[Article]) -> dict[str, dict]:
     """Attach each article's stored per-article analysis (sentences, dates, figures), so the
     stages read it instead of splitting and tagging the text again; a record made from
     another text or by an older version is ignored (``analysis_of`` recomputes it).
-    Returns ``{article id: the stored record's JSON}``, for ``keep_analyses`` to compare."""
-    kept: dict[str, str] = {}
-    for aid, data in store.analyses(a.id for a in articles).items():
-        kept[aid] = json.dumps(data, sort_keys=True)
-    by_id = {a.id: a for a in articles}
-    for aid, text in kept.items():
+    Returns the stored records by article id, for ``keep_analyses`` to compare."""
+    kept = store.analyses(a.id for a in articles)
+    for art in articles:
+        data = kept.get(art.id)
+        if data is None:
+            continue
         try:
-            by_id[aid].analysis = ArticleAnalysis.from_dict(json.loads(text))
+            art.analysis = ArticleAnalysis.from_dict(data)
         except (KeyError, TypeError, ValueError):
             continue  # an unreadable record is recomputed, like a stale one
     return kept
 
 
-def keep_analyses(store: StoryStore, articles: Sequence[Article], kept: dict[str, str]) -> None:
+def keep_analyses(store: StoryStore, articles: Sequence[Article], kept: dict[str, dict]) -> None:
     """Store the per-article analyses that the story analysis computed or completed (a
     figure's day is tagged on first use), so the next analysis of any story reuses them."""
     changed: dict[str, dict] = {}
@@ -329,7 +328,7 @@ def keep_analyses(store: StoryStore, articles: Sequence[Article], kept: dict[str
         if art.analysis is None:
             continue
         data = art.analysis.to_dict()
-        if kept.get(art.id) != json.dumps(data, sort_keys=True):
+        if kept.get(art.id) != data:
             changed[art.id] = data
     if changed:
         store.put_analyses(changed)

@@ -212,6 +212,14 @@ def _known_stories(store: StoryStore, story_ids: Sequence[str], db: Path | str) 
 
 
 # The report folder of `digest` and `report`.
+# The store a command reads or writes: created when absent (ANY_DB), or one that must exist.
+ANY_DB = click.option(
+    "--db", type=StoreTarget(), default=Path("storyline.db"), show_default=True, help=DB_HELP
+)
+EXISTING_DB = click.option(
+    "--db", type=StoreTarget(exists=True, dir_okay=False), default=Path("storyline.db"),
+    show_default=True, help=DB_HELP,
+)
 REPORT_OUT = click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -223,9 +231,7 @@ REPORT_OUT = click.option(
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @REPORT_OUT
-@click.option(
-    "--db", type=StoreTarget(), default=Path("storyline.db"), show_default=True, help=DB_HELP
-)
+@ANY_DB
 @_summary_options
 @_engine_options
 def digest(
@@ -272,9 +278,7 @@ def digest(
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--db", type=StoreTarget(), default=Path("storyline.db"), show_default=True, help=DB_HELP
-)
+@ANY_DB
 @click.option(
     "--analyze/--no-analyze",
     default=True,
@@ -334,13 +338,7 @@ def add(
 
 
 @main.command()
-@click.option(
-    "--db",
-    type=StoreTarget(exists=True, dir_okay=False),
-    default=Path("storyline.db"),
-    show_default=True,
-    help=DB_HELP,
-)
+@EXISTING_DB
 @REPORT_OUT
 @click.option("--story", "story_ids", multiple=True, help="Only these story ids (repeatable).")
 def report(db: Path | str, out: Path, story_ids: tuple[str, ...]) -> None:
@@ -371,13 +369,7 @@ def report(db: Path | str, out: Path, story_ids: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.option(
-    "--db",
-    type=StoreTarget(exists=True, dir_okay=False),
-    default=Path("storyline.db"),
-    show_default=True,
-    help=DB_HELP,
-)
+@EXISTING_DB
 def stories(db: Path | str) -> None:
     """List the stories in the store, newest first.
 
@@ -396,9 +388,7 @@ def stories(db: Path | str) -> None:
 
 
 @main.command()
-@click.option(
-    "--db", type=StoreTarget(), default=Path("storyline.db"), show_default=True, help=DB_HELP
-)
+@ANY_DB
 @click.option(
     "--host",
     default="127.0.0.1",

@@ -9,6 +9,7 @@ The store is opened read-only per request (``open_reader``): the web app keeps r
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -149,18 +150,10 @@ def coverage(dates: list[str | None]) -> Coverage:
 # -- articles and stories ----------------------------------------------------------------------
 
 
-@dataclass
-class ArticleBrief:
-    """What a list row shows about an article (read without decoding its stored JSON)."""
-
-    id: str
-    title: str | None
-    outlet: str | None
-    published: str | None
-    duplicate_of: str | None
-    story_id: str | None
-    event_id: str | None
-    url: str | None = None
+@dataclass(frozen=True)
+class ArticleBrief(ArticleRow):
+    """What a list row shows about an article: the store's indexed row (read without
+    decoding its stored JSON) and the name a page gives its source."""
 
     @property
     def label(self) -> str:
@@ -176,8 +169,7 @@ def outlet_of(url: str | None) -> str | None:
 
 
 def brief(row: ArticleRow) -> ArticleBrief:
-    return ArticleBrief(row.id, row.title, row.outlet, row.published, row.duplicate_of,
-                        row.story_id, row.event_id, row.url)
+    return ArticleBrief(**dataclasses.asdict(row))
 
 
 def briefs_of(store: StoryStore, ids: Iterable[str]) -> dict[str, ArticleBrief]:
