@@ -5,45 +5,26 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
+from storyline.cli.common import (
+    ANY_DB,
+    EXISTING_DB,
+    REPORT_OUT,
+    engine_options,
+    fail,
+    known_stories,
+    open_writer,
+    options,
+    print_errors,
+    progress,
+    run_line,
+    summary_options,
+)
 from storyline.errors import MissingExtraError, StorylineError
-from storyline.evaluation import TASKS, format_table
-
-if TYPE_CHECKING:
-    from storyline.model import IngestError
-    from storyline.options import Options
-    from storyline.pipeline import AddResult
-    from storyline.store import StoryStore
-
-DB_HELP = "Store to use: a SQLite file (created if absent) or a postgresql:// URL."
-
-
-class StoreTarget(click.ParamType):
-    """``--db``: a file path (checked as ``click.Path`` would), or a store URL kept as is."""
-
-    name = "PATH|URL"
-
-    def __init__(self, **path_checks: bool) -> None:
-        self.path = click.Path(path_type=Path, **path_checks)
-
-    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> object:
-        if isinstance(value, str) and "://" in value:  # storyline.store.open_store picks the backend
-            return value
-        return self.path.convert(value, param, ctx)  # type: ignore[arg-type]  # click.Path takes str or PathLike
-err_console = Console(stderr=True)
-
-
-def _fail(exc: Exception) -> None:
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(2)
+from storyline.evaluation import REPLAY_TASKS, TASKS, format_table
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,183 +38,12 @@ def main() -> None:
     """
 
 
-def _engine_options(func: Callable[..., None]) -> Callable[..., None]:
-    """--engine and --scheduler, shared by the commands that ingest."""
-    func = click.option(
-        "--scheduler",
-        default=None,
-        metavar="ADDR",
-        help="Dask scheduler address (tcp://host:port); without it --engine dask starts a LocalCluster.",
-    )(func)
-    return click.option(
-        "--engine",
-        type=click.Choice(["local", "dask"]),
-        default="local",
-        show_default=True,
-        help="Where per-article work runs: this process, or a Dask cluster (extra 'dask').",
-    )(func)
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[str, int, int | None], None]]:
-    """A rich progress display on stderr, fed by the pipeline's progress callback."""
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def tick(stage: str, done: int, total: int | None) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
-        yield tick
-
-
-def _options(
-    store: StoryStore,
-    sentences: int | None = None,
-    words: int | None = None,
-    engine: str = "local",
-    scheduler: str | None = None,
-    llm: str | None = None,
-    model: str | None = None,
-) -> Options:
-    """The options the store was built with (``pipeline.stored_options``; defaults for a
-    new store), with the flags this command was given on top. The pipeline saves the result
-    with the store, so a flag given once holds for the later ``add`` and ``report``."""
-    from storyline.pipeline import stored_options
-
-    opts = stored_options(store)
-    opts.engine, opts.scheduler = engine, scheduler
-    if words is not None:
-        opts.summary.words = words
-        opts.summary.sentences = None
-    elif sentences is not None:
-        opts.summary.sentences = sentences
-        opts.summary.words = None
-    if llm is not None:
-        opts.summary.method = "llm"
-        opts.llm.url = llm
-    if model is not None:
-        opts.llm.model = model
-    return opts
-
-
-def _summary_options(func: Callable[..., None]) -> Callable[..., None]:
-    """--sentences, --words, --llm and --model, shared by the commands that analyse. Left
-    out, each keeps the value saved with the store."""
-    func = click.option("--model", default=None, help="Model name to ask the --llm server for.")(func)
-    func = click.option(
-        "--llm",
-        default=None,
-        metavar="URL",
-        help="Abstractive summary via an OpenAI-compatible server (e.g. http://127.0.0.1:8080); "
-        "unsupported sentences are cut.",
-    )(func)
-    func = click.option(
-        "--words", type=click.IntRange(10, 5000), default=None, help="Summary length in words."
-    )(func)
-    return click.option(
-        "--sentences", type=click.IntRange(1, 50), default=None, help="Summary length in sentences."
-    )(func)
-
-
-# Seconds one try at the write lock waits before `add`, `digest` and `report` say they are
-# waiting for another writer (they then keep trying until they get it).
-LOCK_TIMEOUT_ENV, LOCK_TIMEOUT = "STORYLINE_LOCK_TIMEOUT", 5.0
-
-
-def _tell(message: str) -> None:
-    """A line on stderr that a running progress bar does not garble (same rich console)."""
-    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
-
-
-def _open_writer(db: Path | str) -> StoryStore:
-    """Open the store for a command that writes: behind another writer it waits, saying so
-    once, instead of failing with "database is locked" and losing its run."""
-    import os
-
-    from storyline.errors import InputError
-    from storyline.store import open_store
-
-    raw = os.environ.get(LOCK_TIMEOUT_ENV, "")
-    try:
-        timeout = float(raw) if raw.strip() else LOCK_TIMEOUT
-    except ValueError:
-        timeout = -1.0
-    if not 0 < timeout < 86_400:
-        raise InputError(f"{LOCK_TIMEOUT_ENV}={raw!r}: not a number of seconds between 0 and 86400")
-    return open_store(db, timeout=timeout, on_wait=_tell)
-
-
-def _run_line(result: AddResult) -> str:
-    line = f"ingested {len(result.ingested)}, skipped {len(result.errors)}"
-    extra = [f"{len(result.new)} new"]
-    if result.renames:
-        extra.append(f"{len(result.renames)} renamed for clashing ids")
-    n = len(result.changed)
-    return f"{line} ({', '.join(extra)}); {n} {'story' if n == 1 else 'stories'} updated"
-
-
-def _print_errors(errors: Sequence[IngestError]) -> None:
-    for err in errors[:20]:
-        click.echo(f"  skipped {err.path}: {err.error}", err=True)
-    if len(errors) > 20:
-        click.echo(f"  ... and {len(errors) - 20} more (see the report's errors)", err=True)
-
-
-def _known_stories(store: StoryStore, story_ids: Sequence[str], db: Path | str) -> list[str]:
-    """The stories ``--story`` names, as they are called now (a merged story's old id gives
-    the story it joined). An id that names no story is an error, not an empty report: a
-    typo must not look like a story with nothing in it."""
-    from storyline.errors import InputError
-    from storyline.pipeline import resolve_story_id
-    from storyline.store import store_label
-
-    grouped = {sid for sid, _eid in store.groups().values() if sid}  # not yet analysed too
-    wanted, unknown = [], []
-    for given in story_ids:
-        sid = resolve_story_id(store, given)
-        if sid in grouped or store.story(sid) is not None:
-            wanted.append(sid)
-        else:
-            unknown.append(given)
-    if unknown:
-        names = ", ".join(" ".join(u.split()) or repr(u) for u in dict.fromkeys(unknown))
-        what = "no such story" if len(unknown) == 1 else "no such stories"
-        raise InputError(f"{names}: {what} in {store_label(db)} (`storyline stories` lists them)")
-    return list(dict.fromkeys(wanted))
-
-
-# The report folder of `digest` and `report`.
-# The store a command reads or writes: created when absent (ANY_DB), or one that must exist.
-ANY_DB = click.option(
-    "--db", type=StoreTarget(), default=Path("storyline.db"), show_default=True, help=DB_HELP
-)
-EXISTING_DB = click.option(
-    "--db", type=StoreTarget(exists=True, dir_okay=False), default=Path("storyline.db"),
-    show_default=True, help=DB_HELP,
-)
-REPORT_OUT = click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("report"),
-    show_default=True,
-    help="Folder for digest.json, digest.md and digest.html.",
-)
-
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @REPORT_OUT
 @ANY_DB
-@_summary_options
-@_engine_options
+@summary_options
+@engine_options
 def digest(
     paths: tuple[Path, ...],
     out: Path,
@@ -262,15 +72,15 @@ def digest(
     from storyline.report import write_reports
 
     try:
-        with _open_writer(db) as store, _progress() as tick:
-            opts = _options(store, sentences, words, engine, scheduler, llm, model)
+        with open_writer(db) as store, progress() as tick:
+            opts = options(store, sentences, words, engine, scheduler, llm, model)
             report, result = pipeline.digest(store, paths, opts, tick)
         written = write_reports(report, out)
     except StorylineError as exc:
-        _fail(exc)
+        fail(exc)
         return
-    _print_errors(result.errors)
-    click.echo(_run_line(result))
+    print_errors(result.errors)
+    click.echo(run_line(result))
     click.echo(f"wrote {', '.join(str(p) for p in written)}")
     if not result.ingested:
         sys.exit(1)
@@ -293,8 +103,8 @@ def digest(
     show_default=True,
     help="Articles stored per transaction (what an interrupted run has to redo).",
 )
-@_summary_options
-@_engine_options
+@summary_options
+@engine_options
 def add(
     paths: tuple[Path, ...],
     db: Path | str,
@@ -322,17 +132,17 @@ def add(
     from storyline import pipeline
 
     try:
-        with _open_writer(db) as store, _progress() as tick:
-            opts = _options(store, sentences, words, engine, scheduler, llm, model)
+        with open_writer(db) as store, progress() as tick:
+            opts = options(store, sentences, words, engine, scheduler, llm, model)
             opts.batch_size = batch_size
             result = pipeline.add(store, paths, opts, tick)
             if analyze:
                 pipeline.analyze(store, pipeline.stories_to_analyze(store, result), opts, tick)
     except StorylineError as exc:
-        _fail(exc)
+        fail(exc)
         return
-    _print_errors(result.errors)
-    click.echo(_run_line(result))
+    print_errors(result.errors)
+    click.echo(run_line(result))
     if not result.ingested:
         sys.exit(1)
 
@@ -355,15 +165,15 @@ def report(db: Path | str, out: Path, story_ids: tuple[str, ...]) -> None:
     from storyline.report import write_reports
 
     try:
-        with _open_writer(db) as store, _progress() as tick:
-            wanted = _known_stories(store, story_ids, db) if story_ids else None
+        with open_writer(db) as store, progress() as tick:
+            wanted = known_stories(store, story_ids, db) if story_ids else None
             stale = pipeline.stale_stories(store)
             if stale:
                 pipeline.analyze(store, stale, pipeline.stored_options(store), tick)
             stories = store.stories(wanted)
             written = write_reports(pipeline.build_digest(store, stories), out)
     except StorylineError as exc:
-        _fail(exc)
+        fail(exc)
         return
     click.echo(f"{len(stories)} stories; wrote {', '.join(str(p) for p in written)}")
 
@@ -384,7 +194,7 @@ def stories(db: Path | str) -> None:
             for story in store.stories():
                 click.echo(f"{story.id}\t{len(story.article_ids)} articles\t{story.title}")
     except StorylineError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @main.command()
@@ -409,25 +219,41 @@ def serve(db: Path | str, host: str, port: int) -> None:
     try:
         from storyline.web import serve as run_server
     except ImportError:
-        _fail(MissingExtraError("fastapi/uvicorn", "web"))
+        fail(MissingExtraError("fastapi/uvicorn", "web"))
         return
     try:
         run_server(db, host=host, port=port)
     except StorylineError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), required=True,
-              help="Folder for articles.parquet/ and errors.jsonl.")
-@click.option("--scheduler", default=None, metavar="ADDR",
-              help="Dask scheduler address (tcp://host:port); without it a 2-worker LocalCluster starts.")
-@click.option("--block-days", type=click.IntRange(min=1), default=90, show_default=True,
-              help="Days per time block of the grouping: longer blocks are closer to the sequential "
-              "grouping, shorter ones give more parallel tasks (see docs/scale-out.md).")
-@click.option("--no-dates", is_flag=True,
-              help="Skip tagging the dates mentioned in each text (the 'dates' column stays empty).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder for articles.parquet/ and errors.jsonl.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDR",
+    help="Dask scheduler address (tcp://host:port); without it a 2-worker LocalCluster starts.",
+)
+@click.option(
+    "--block-days",
+    type=click.IntRange(min=1),
+    default=90,
+    show_default=True,
+    help="Days per time block of the grouping: longer blocks are closer to the sequential "
+    "grouping, shorter ones give more parallel tasks (see docs/scale-out.md).",
+)
+@click.option(
+    "--no-dates",
+    is_flag=True,
+    help="Skip tagging the dates mentioned in each text (the 'dates' column stays empty).",
+)
 def bulk(paths: tuple[Path, ...], out: Path, scheduler: str | None, block_days: int, no_dates: bool) -> None:
     """Process a corpus too large for SQLite on a Dask cluster, writing Parquet.
 
@@ -443,7 +269,7 @@ def bulk(paths: tuple[Path, ...], out: Path, scheduler: str | None, block_days: 
     try:
         import distributed  # noqa: F401 - only checking that the extra is installed
     except ImportError:
-        _fail(MissingExtraError("dask", "dask"))
+        fail(MissingExtraError("dask", "dask"))
         return
     from storyline.engines.bulk import BulkOptions, run_bulk
     from storyline.engines.dask import start_client
@@ -458,7 +284,7 @@ def bulk(paths: tuple[Path, ...], out: Path, scheduler: str | None, block_days: 
             if cluster is not None:
                 cluster.close()
     except StorylineError as exc:
-        _fail(exc)
+        fail(exc)
         return
     click.echo(
         f"{result.articles} articles ({result.duplicates} duplicates), {result.errors} skipped, "
@@ -484,7 +310,28 @@ def bulk(paths: tuple[Path, ...], out: Path, scheduler: str | None, block_days: 
     default=None,
     help="group only: which gold label to score against (default: story if present).",
 )
-def eval_cmd(task: str, data: Path, as_json: bool, limit: int | None, level: str | None) -> None:
+@click.option(
+    "--replay",
+    is_flag=True,
+    help="group, timeline: feed the data in publication order through `add`, one batch per "
+    "--batch-days, and score every cutoff as well as the end.",
+)
+@click.option(
+    "--batch-days",
+    type=click.IntRange(min=1),
+    default=7,
+    show_default=True,
+    help="With --replay: days of publication per batch.",
+)
+def eval_cmd(
+    task: str,
+    data: Path,
+    as_json: bool,
+    limit: int | None,
+    level: str | None,
+    replay: bool,
+    batch_days: int,
+) -> None:
     """Score storyline against baselines computed in the same run, on real data.
 
     \b
@@ -494,18 +341,25 @@ def eval_cmd(task: str, data: Path, as_json: bool, limit: int | None, level: str
       storyline eval timex --data ../shared/data/timex/tbaq.jsonl
       storyline eval timeline --data ../shared/data/tls_t17/
       storyline eval summarize --data ../shared/data/mds/multinews_val.jsonl --limit 50
+      storyline eval group --data ../shared/data/tls_t17/ --replay --batch-days 7
     """
     kwargs: dict[str, object] = {"limit": limit}
     if level is not None:
         kwargs["level"] = level
+    if replay:
+        if task not in REPLAY_TASKS:
+            fail(StorylineError(f"--replay: only for {' and '.join(REPLAY_TASKS)}, not {task}"))
+            return
+        kwargs["replay"] = True
+        kwargs["batch_days"] = batch_days
     try:
         module = importlib.import_module(f"storyline.evaluation.{task}")
         report = module.evaluate(data, **kwargs)
     except StorylineError as exc:
-        _fail(exc)
+        fail(exc)
         return
     except ModuleNotFoundError as exc:
-        _fail(MissingExtraError(exc.name or "a dependency", "eval" if task == "summarize" else "all"))
+        fail(MissingExtraError(exc.name or "a dependency", "eval" if task == "summarize" else "all"))
         return
     click.echo(format_table(report))
     if as_json:
@@ -513,7 +367,7 @@ def eval_cmd(task: str, data: Path, as_json: bool, limit: int | None, level: str
 
 
 def run() -> None:
-    """Console entry point: library errors are one line (see ``_fail``); an unexpected
+    """Console entry point: library errors are one line (see ``fail``); an unexpected
     exception is one line too, unless STORYLINE_DEBUG=1 asks for the traceback."""
     import os
 

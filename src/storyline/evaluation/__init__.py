@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TASKS = ("clean", "group", "timex", "timeline", "summarize")
+# Tasks whose evaluate() takes replay=True, batch_days=N (news fed in publication order).
+REPLAY_TASKS = ("group", "timeline")
 
 
 @dataclass
