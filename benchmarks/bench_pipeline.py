@@ -8,7 +8,10 @@ original ~0.4, so not a near-duplicate) and its publication date moved ``k`` yea
 later round of the same kind of news, so it forms new stories rather than swelling old ones).
 
 Every measurement runs in its own child process, so that peak RSS (``ru_maxrss``) is that
-run's and the seeds' figure includes the imports. Per-stage seconds are exclusive wall
+run's and the seeds' figure includes the imports. With more than one worker (``--workers``,
+default: cores, at most 4) cleaning and the per-article analyses run in a process pool:
+the first CPU and RSS figures are the main process's; the "with the pool's processes"
+line adds the fork server and workers (sampled with psutil every 0.2 s). Per-stage seconds are exclusive wall
 times of the stage functions, wrapped for the run (a stage called inside another, such as
 the per-article analysis first asked for by the timeline, is counted once, as itself).
 
@@ -110,10 +113,12 @@ def write_jsonl(rows: list[dict[str, Any]], path: Path) -> Path:
 
 # (module, attribute, stage): wrapped for the run; times are exclusive of nested stages.
 _STAGES = [
-    ("storyline.engines.local", "LocalEngine.read_articles", "ingest+clean"),
+    ("storyline.ingest.known", "read_inputs", "known inputs"),
+    ("storyline.engines.local", "LocalEngine.read_files", "ingest+clean"),
     ("storyline.engines.local", "dedupe_marks", "dedupe"),
     ("storyline.group.grouper", "Grouper.add", "group"),
     ("storyline.pipeline", "add_articles", "store (add)"),
+    ("storyline.pipeline", "prepare_analyses", "analyses (pool)"),
     ("storyline.extract.analysis", "_analyze", "sentences+dates"),
     ("storyline.compare", "extract_quantities", "claims"),
     ("storyline.pipeline", "build_timeline", "timeline"),
@@ -167,10 +172,10 @@ class StageClock:
 # ---------------------------------------------------------------- child runs
 
 
-def _options(install: str, embedder: str | None) -> Any:
+def _options(install: str, embedder: str | None, workers: int | None = None) -> Any:
     from storyline.options import Options
 
-    opts = Options()
+    opts = Options(workers=workers)
     if install == "default":
         opts.group.embedder = "tfidf-hash"
         opts.entities.use_spacy = False
@@ -179,8 +184,70 @@ def _options(install: str, embedder: str | None) -> Any:
     return opts
 
 
+def _workers(opts: Any) -> int:
+    from storyline.engines.pool import resolve_workers
+
+    return resolve_workers(opts.workers)
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class TreeSampler:
+    """Peak RSS and CPU seconds of this process and every process it started (the pool's
+    fork server and its workers), sampled every 0.2 s with psutil when it is installed:
+    what the run costs the machine, not only its main process."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_mb = 0.0
+        self._cpu: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        rss = 0
+        for proc in [me, *me.children(recursive=True)]:
+            try:
+                with proc.oneshot():
+                    rss += proc.memory_info().rss
+                    t = proc.cpu_times()
+                    self._cpu[proc.pid] = t.user + t.system
+            except psutil.Error:
+                continue
+        self.peak_mb = max(self.peak_mb, rss / 2**20)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            self._sample()
+
+    def __enter__(self) -> TreeSampler:
+        try:
+            import psutil  # noqa: F401 - optional
+        except ImportError:
+            return self
+        self._sample()
+        self._base = dict(self._cpu)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread.is_alive():
+            self._stop.set()
+            self._thread.join()
+            self._sample()
+
+    def cpu_s(self) -> float | None:
+        """CPU seconds of the tree since entry (a worker's last 0.2 s may be missed)."""
+        if not self._cpu:
+            return None
+        base = getattr(self, "_base", {})
+        return sum(v - base.get(pid, 0.0) for pid, v in self._cpu.items())
 
 
 def child_digest(args: argparse.Namespace) -> dict[str, Any]:
@@ -193,27 +260,32 @@ def child_digest(args: argparse.Namespace) -> dict[str, Any]:
     clock.install()
     tmp = Path(args.workdir)
     src = write_jsonl(corpus(args.n), tmp / f"corpus_{args.n}.jsonl")
-    opts = _options(args.install, args.embedder)
+    opts = _options(args.install, args.embedder, args.workers)
     store = open_store(str(tmp / f"store_{args.n}.db"))
     prof = cProfile.Profile() if args.profile else None
     t0, c0 = time.perf_counter(), time.process_time()
-    if prof:
-        prof.enable()
-    dig, _result = pipeline.digest(store, [src], opts)
-    report.write_reports(dig, tmp / f"report_{args.n}")
-    if prof:
-        prof.disable()
+    with TreeSampler() as tree:
+        if prof:
+            prof.enable()
+        dig, _result = pipeline.digest(store, [src], opts)
+        report.write_reports(dig, tmp / f"report_{args.n}")
+        if prof:
+            prof.disable()
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    tree_cpu = tree.cpu_s()
     out: dict[str, Any] = {
         "run": "digest",
         "articles": args.n,
         "install": args.install,
         "embedder": opts.group.embedder,
+        "workers": _workers(opts),
         "wall_s": round(wall, 2),
         "cpu_s": round(cpu, 2),
         "articles_per_s": round(args.n / wall, 1),
         "articles_per_cpu_s": round(args.n / cpu, 1),
         "peak_rss_mb": round(_peak_mb()),
+        "tree_peak_rss_mb": round(tree.peak_mb),
+        "tree_cpu_s": None if tree_cpu is None else round(tree_cpu, 2),
         "stories": len(dig.stories),
         "stages_s": {k: round(v, 2) for k, v in sorted(clock.seconds.items(), key=lambda kv: -kv[1])},
         "stages_cpu_s": {k: round(v, 2) for k, v in clock.cpu.items()},
@@ -265,7 +337,7 @@ def child_seeds(args: argparse.Namespace) -> dict[str, Any]:
 
     tmp = Path(args.workdir)
     store = open_store(str(tmp / "seeds.db"))
-    dig, _ = pipeline.digest(store, [SEEDS], _options(args.install, args.embedder))
+    dig, _ = pipeline.digest(store, [SEEDS], _options(args.install, args.embedder, args.workers))
     write_reports(dig, tmp / "report_seeds")
     store.close()
     return {
@@ -282,14 +354,26 @@ def child_seeds(args: argparse.Namespace) -> dict[str, Any]:
 
 def _child(run: str, args: argparse.Namespace, n: int = 0) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench_pipeline_") as tmp:
-        cmd = [sys.executable, __file__, "--child", run, "--n", str(n), "--workdir", tmp,
-               "--install", args.install]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            run,
+            "--n",
+            str(n),
+            "--workdir",
+            tmp,
+            "--install",
+            args.install,
+        ]
         if args.embedder:
             cmd += ["--embedder", args.embedder]
         if args.profile:
             cmd += ["--profile", str(args.profile)]
         if args.add:
             cmd.append("--add")
+        if args.workers:
+            cmd += ["--workers", str(args.workers)]
         env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
         done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
         if done.returncode != 0:
@@ -300,11 +384,17 @@ def _child(run: str, args: argparse.Namespace, n: int = 0) -> dict[str, Any]:
 def _print(row: dict[str, Any]) -> None:
     if row["run"] == "digest":
         print(
-            f"\ndigest {row['articles']:>6} articles ({row['install']}, {row['embedder']}): "
+            f"\ndigest {row['articles']:>6} articles ({row['install']}, {row['embedder']}, "
+            f"{row.get('workers', 1)} workers): "
             f"{row['wall_s']:.1f} s wall ({row['articles_per_s']:.1f} articles/s), "
             f"{row['cpu_s']:.1f} s CPU ({row['articles_per_cpu_s']:.1f} articles/CPU-s), "
             f"peak RSS {row['peak_rss_mb']} MB, {row['stories']} stories"
         )
+        if row.get("tree_cpu_s") is not None:
+            print(
+                f"  with the pool's processes: {row['tree_cpu_s']:.1f} s CPU, "
+                f"peak RSS {row['tree_peak_rss_mb']} MB (summed over processes)"
+            )
         total = sum(row["stages_cpu_s"].values()) or 1.0
         print(f"  {'stage':<18} {'wall s':>8} {'CPU s':>8} {'CPU %':>6}")
         for stage, secs in row["stages_s"].items():
@@ -334,12 +424,22 @@ def _print(row: dict[str, Any]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="*", default=[1000], help="digest sizes (none: seeds only)")
-    ap.add_argument("--install", choices=("default", "all"), default="default",
-                    help="default: tfidf-hash embedder, rule entities; all: what is installed")
+    ap.add_argument(
+        "--install",
+        choices=("default", "all"),
+        default="default",
+        help="default: tfidf-hash embedder, rule entities; all: what is installed",
+    )
     ap.add_argument("--embedder", default=None, help="group embedder: tfidf-hash, minilm, model2vec, auto")
     ap.add_argument("--profile", type=int, default=0, metavar="N", help="print cProfile's top N functions")
     ap.add_argument("--add", action="store_true", help="also add 100 new articles and re-add all")
     ap.add_argument("--no-seeds", action="store_true")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes of the local engine (default: cores, at most 4; 1: one process)",
+    )
     ap.add_argument("--json", type=Path, default=None, help="write the figures here")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)

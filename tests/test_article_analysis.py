@@ -8,7 +8,7 @@ import pytest
 
 from storyline import pipeline
 from storyline.extract import analysis as analysis_mod
-from storyline.model import to_dict
+from storyline.model import Article, to_dict
 from storyline.store import Store
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -56,3 +56,16 @@ def test_stale_analysis_is_recomputed(tmp_path: Path) -> None:
         again = pipeline.analyze(store, [story.id])
         assert to_dict(again[0]) == to_dict(story)
         assert store.analyses([aid])[aid]["sentences"] != [[0, 5, "Bogus"]]
+
+
+def test_article_page_dates_read_as_a_reader_reads_them() -> None:
+    # What the web article page lists under "Dates": the readable form, never the code.
+    from storyline.web.views import article_extractions
+
+    art = Article(id="x", text="On Thursday morning police arrested the 68-year-old at his home.",
+                  published="2011-03-11")
+    dates, _, _, unavailable = article_extractions(art)
+    assert not unavailable.get("dates") and dates is not None
+    shown = {d.text: (d.value, d.readable) for d in dates}
+    assert shown["Thursday morning"] == ("2011-03-10TMO", "10 Mar 2011, morning")
+    assert shown["68-year-old"] == ("P68Y", "age 68")

@@ -136,3 +136,37 @@ def test_sentence_date_resolves_with_timex():
 def test_range_low_end_takes_the_scale_of_the_high_end():
     qs = extract_quantities(Article(id="x", text="Between 10 to 13,000 people crossed."))
     assert [(q.number, q.high, q.unit) for q in qs] == [(10_000.0, 13_000.0, "people")]
+
+
+def test_units_are_plural_nouns_never_garbled():
+    # Fictional sentences shaped like the garbled rows of issue 15 ("feets", "louds",
+    # "purchaseds", "yearsâs"): no unit is made up by adding an "s".
+    text = (
+        "The climber reached 19,350 feet. Fans were 30 loud at the 2 purchased stands. "
+        "After 20 yearsâ€™s wait, 12 stories of the tower fell. Police arrested 14 protesters."
+    )
+    qs = extract_quantities(Article(id="x", text=text))
+    # Heights and distances are read, and never compared (compare skips MEASURES).
+    assert {(q.value, q.unit) for q in qs if q.unit not in claims.MEASURES} == {("14", "protesters")}
+
+
+def test_names_with_numbers_and_increments_are_skipped():
+    text = (
+        "Channel Seven said Flight 103 and Apollo 11 were named. Another 12 more people were "
+        "hurt, and two other men were held. Nearly 20 people fled Corran's 300 homes."
+    )
+    got = {q.value for q in extract_quantities(Article(id="x", text=text))}
+    assert got == {"nearly 20", "300"}
+
+
+def test_attribution_is_a_real_speaker():
+    f = claims.attribution
+    assert f("Six people died, officials said on Monday.") == "officials"
+    assert f("Ten died, said Dr. Ann Lee.") == "Dr. Ann Lee"
+    assert f("Ten died, said U.S. officials.") == "U.S. officials"
+    assert f("At least 144 people were killed, activists said.") == "activists"
+    assert f("Ten died, the UN meanwhile said.") == "UN"
+    assert f("Last week he said 40 people were hurt.") is None
+    for fragment in ("Monday", "U", "Dr", "Last week he", "At least 144 people were"):
+        assert not claims.speaker(fragment), fragment
+    assert claims.speaker("Tajik border guard service") and claims.speaker("Mohib-ul Rahman")

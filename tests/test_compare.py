@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import doctest
 import re
 from pathlib import Path
 
-from storyline.compare import CompareOptions, anchor_days, compare, explain, interval, label
+import storyline.compare as compare_module
+from storyline.compare import CompareOptions, anchor_days, compare, explain, interval, label, reportable
+from storyline.evaluation.compare import evaluate, plant_day, plant_figure
 from storyline.extract.claims import extract_quantities
-from storyline.model import ClaimValue, Comparison
+from storyline.model import Article, ClaimValue, Comparison
 from test_claims import load_seeds
 
 
@@ -82,6 +85,9 @@ def test_nothing_absurd(seeds: Path):
     for c in comparisons:
         assert c.label in {"agree", "changed_over_time", "conflict"}
         assert len({s for v in c.values for s in v.sources}) >= 2
+        assert 0.0 <= c.confidence <= 1.0
+        if c.kind == "date":
+            continue
         units = {unit_of[(s, v.value.lower(), v.sentence)] for v in c.values for s in v.sources}
         assert len(units) == 1, (c.subject, units)
         for v in c.values:
@@ -97,7 +103,9 @@ def _cv(value: str, number: float, qualifier: str | None, date: str | None) -> C
 
 
 def test_intervals():
-    assert interval(_cv("more than 1,000", 1000, "more than", None)) == (1000.000001, 2000)
+    # The stated figure is inside its own vagueness: "more than 300" and "300" can agree.
+    assert interval(_cv("more than 1,000", 1000, "more than", None)) == (1000, 2000)
+    assert interval(_cv("nearly 20", 20, "nearly", None)) == (10, 20)
     assert interval(_cv("about 300", 300, "about", None)) == (270, 330)
     assert interval(_cv("1,037", 1037, None, None)) == (1037, 1037)
     assert interval(_cv("2,500-3,500", 2500, None, None)) == (2500, 3500)
@@ -156,3 +164,112 @@ def test_undated_figures():
 
 def test_empty_input():
     assert compare([]) == []
+
+
+def test_day_of_the_crossing_is_a_date_row(seeds: Path):
+    # Reuters (000) has the troops crossing on Sunday, Dawn (002) on Monday: the seeds' one
+    # real disagreement about a day. Undated, 000's "Sunday" is a weekday; dated (Monday
+    # 2021-07-05) it resolves to 2021-07-04. Either way it is not Dawn's 2021-07-05.
+    for extra in ({}, {"000": "2021-07-05"}):
+        rows = compare(load_seeds(seeds, extra))
+        days = [c for c in rows if c.kind == "date" and c.label == "conflict"]
+        assert len(days) == 1, [(c.kind, c.subject) for c in rows]
+        day = days[0]
+        values = {v.value: set(v.sources) for v in day.values}
+        assert values["Monday"] == {"002"} and values["Sunday"] == {"000"}
+        assert {v.date for v in day.values if v.value == "Monday"} == {"2021-07-05"}
+        if extra:
+            assert {v.date for v in day.values if v.value == "Sunday"} == {"2021-07-04"}
+        assert day.subject == "when more than 1,000 Afghan troops fled into neighbouring Tajikistan"
+        assert day.shown and day.confidence >= CompareOptions().min_conflict_confidence
+
+
+def test_rows_ranked_and_shown(seeds: Path):
+    rows = compare(load_seeds(seeds))
+    opts = CompareOptions()
+    assert sum(r.shown for r in rows) <= opts.shown_per_story
+    assert _troops(rows).shown and _districts(rows).shown
+    # Conflicts and changes come before agreement.
+    labels = [r.label for r in rows]
+    assert labels.index("agree") > max(i for i, lab in enumerate(labels) if lab != "agree")
+    few = compare(load_seeds(seeds), None, CompareOptions(shown_per_story=1))
+    assert [r.shown for r in few].count(True) == 1 and few[0].shown
+    strict = compare(load_seeds(seeds), None, CompareOptions(min_conflict_confidence=1.01))
+    assert all(not r.shown for r in strict if r.label == "conflict")
+
+
+def _story(*texts: str) -> list[Article]:
+    return [Article(id=f"a{k}", text=t) for k, t in enumerate(texts)]
+
+
+def test_one_row_per_thing_and_vague_figures_agree():
+    # Fictional reports of one trial: "11 counts" in different words is one row, not three.
+    rows = compare(
+        _story(
+            "Prosecutors charged Dana Reyes with 11 counts of fraud on Tuesday in Brookfield.",
+            "Reyes, who faces 11 counts, pleaded not guilty in a Brookfield court.",
+            "The 11 counts against Reyes carry long sentences, her lawyer said.",
+        )
+    )
+    counts = [r for r in rows if r.kind == "figure" and any(v.number == 11 for v in r.values)]
+    assert len(counts) == 1 and counts[0].label == "agree"
+    rows = compare(
+        _story(
+            "Some 500,000 people fled the floods in Larnia, the agency said.",
+            "The floods in Larnia drove 500,000 people from their homes, officials said.",
+        )
+    )
+    assert [r.label for r in rows if r.kind == "figure"] == ["agree"]
+
+
+def test_what_is_not_compared():
+    # Fictional: names with numbers, hypotheticals, background years, increments.
+    rows = compare(
+        _story(
+            "Channel Seven reported that 40 people were hurt in Dorrow on Monday. "
+            "The storm could kill 300 people, officials warned. "
+            "In 1998, 270 people died in a similar storm in 2008's records.",
+            "Channel Nine said 40 people were hurt in Dorrow. Flight 103 was delayed. "
+            "The storm could kill 900 people, officials warned. Another 12 more people were hurt. "
+            "In 1998, 150 people died in a similar storm.",
+        )
+    )
+    figures = {v.value for r in rows if r.kind == "figure" for v in r.values}
+    assert figures == {"40"}
+    assert reportable("Police arrested 12 people on Sunday.", "12")
+    assert not reportable("The strike could kill 20 people, police warned.", "20")
+    assert not reportable("In 1988, 270 people died over Lockerbie.", "270", 2011)
+    assert not reportable("Two years ago, 30 people were hurt.", "30")
+
+
+def test_compare_docstrings():
+    assert doctest.testmod(compare_module).failed == 0
+
+
+def test_eval_compare_on_a_real_slice(data_dir: Path):
+    # The first 30 Multi-News sets: planted disagreements, controls, and the naive baseline.
+    report = evaluate(data_dir / "mds" / "multinews_val.jsonl", limit=30)
+    story, naive = report.systems["storyline"], report.systems["naive"]
+    assert report.n >= 25 and report.extra["planted_days"] >= 5
+    assert 0 < story["planted_recall"] < naive["planted_recall"]
+    assert story["control_conflicts_per_set"] < naive["control_conflicts_per_set"]
+    assert story["control_conflicts_per_set"] <= 0.2
+    # Labelled rows of these sets are matched and scored.
+    assert report.extra["labelled_rows"] >= 5 and story["verdict_precision"] >= 0.7
+    assert '"task": "compare"' in report.to_json()
+
+
+def test_planting_changes_one_document():
+    import random
+
+    docs = [
+        "Rescuers said 71 beagles were removed from a home in Ardley on Sunday.",
+        "Workers took 71 beagles from the Ardley home on Sunday, rescuers said.",
+    ]
+    planted = plant_figure(docs, random.Random(1))
+    assert planted is not None
+    new_docs, plant = planted
+    assert (plant.old, plant.new) == ("71", "213") and "213 beagles" in new_docs[plant.doc]
+    assert sum(d != o for d, o in zip(new_docs, docs, strict=True)) == 1
+    day = plant_day(docs, random.Random(1))
+    assert day is not None and day[1].new == "Tuesday" and "on Tuesday" in day[0][day[1].doc]

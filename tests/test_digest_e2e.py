@@ -113,7 +113,7 @@ def test_running_again_adds_nothing(seed_report: tuple[dict, Path, str], seeds: 
     _, work, _ = seed_report
     proc = run_cli("digest", str(seeds), "--out", "report2", cwd=work)
     assert proc.returncode == 0, proc.stderr
-    assert "ingested 5, skipped 0 (0 new); 0 stories updated" in proc.stdout
+    assert "ingested 5, skipped 0 (0 new" in proc.stdout and "); nothing new\n" in proc.stdout
     first = json.loads((work / "report" / "digest.json").read_text())
     again = json.loads((work / "report2" / "digest.json").read_text())
     # Nothing was analysed again, and the report still shows the whole story as it was.

@@ -27,12 +27,11 @@ from storyline.model import Article
 
 FAST = GroupOptions(embedder="tfidf-hash")
 
-# Measured on the seeded 150-document ECB+ sample of the gate below (FAST options):
-# story BCubed F1 .899 / event .910; single-pass-tfidf .873 / .896 (thresholds .10 / .20).
-# Floors sit a few points under the measurement: refactors that keep the behaviour pass,
-# regressions fail.
-FLOOR_STORY_F1 = 0.87
-FLOOR_EVENT_F1 = 0.88
+# Measured on all 496 ECB+ documents (FAST options): story BCubed F1 .874 / event .872;
+# single-pass-tfidf .813 / .832 (thresholds .10 / .20). Floors sit a few points under the
+# measurement: refactors that keep the behaviour pass, regressions fail.
+FLOOR_STORY_F1 = 0.85
+FLOOR_EVENT_F1 = 0.85
 
 
 def _ecb_slice(data_dir: Path, n: int = 150) -> tuple[list[Article], dict[str, tuple[str, str]]]:
@@ -93,8 +92,11 @@ def _egypt_libya(data_dir: Path) -> tuple[list[Article], list[str]]:
     inside it as one of its events until the split check gives it its own story."""
     path = data_dir / "clustering" / "t17_stories.jsonl.gz"
     articles, gold, _, _ = load_articles(path)
-    keep = [i for i, a in enumerate(articles)
-            if gold[i] in ("egypt", "libya") and "2011-01-20" <= (a.published or "") <= "2011-03-10"]
+    keep = [
+        i
+        for i, a in enumerate(articles)
+        if gold[i] in ("egypt", "libya") and "2011-01-20" <= (a.published or "") <= "2011-03-10"
+    ]
     return [articles[i] for i in keep], [gold[i] for i in keep]
 
 
@@ -102,23 +104,38 @@ def test_split_and_merge_are_online_and_keep_ids(data_dir: Path) -> None:
     articles, gold = _egypt_libya(data_dir)
     grouper = Grouper(FAST)
     one_shot = _by_article(grouper.add(articles))
-    main = {g: Counter(one_shot[a.id][0] for a, gg in zip(articles, gold, strict=True) if gg == g)
-            .most_common(1)[0][0] for g in ("egypt", "libya")}
+    main = {
+        g: Counter(one_shot[a.id][0] for a, gg in zip(articles, gold, strict=True) if gg == g).most_common(1)[
+            0
+        ][0]
+        for g in ("egypt", "libya")
+    }
     assert main["egypt"] != main["libya"]  # split apart (one story without the split step)
     no_split = Grouper(dataclasses.replace(FAST, split_entity_cos=0.0))
     merged = _by_article(no_split.add(articles))
     assert merged[articles[gold.index("egypt")].id][0] == merged[articles[gold.index("libya")].id][0]
-    # Every merged id resolves to a story that exists.
+
+    # A stricter story threshold leaves two Egypt threads apart until the merge step
+    # joins them (the default options keep Egypt in one story from the start).
+    strict = dataclasses.replace(FAST, story=dataclasses.replace(FAST.story, threshold=0.12))
+    grouper = Grouper(strict)
+    one_shot = _by_article(grouper.add(articles))
     live = {s.id for s in grouper.stories()}
     alias = grouper.state().alias
+    label = {a.id: g for a, g in zip(articles, gold, strict=True)}
     assert alias and all(grouper.resolve_story(old) in live for old in alias)
+    for old in alias:  # a merge joins threads of one topic, never two topics
+        story = next(s for s in grouper.stories() if s.id == grouper.resolve_story(old))
+        assert Counter(label[a] for a in story.article_ids).most_common(1)[0][1] >= 0.95 * len(
+            story.article_ids
+        )
     assert all(grouper.state().resolve(old) == grouper.resolve_story(old) for old in alias)
     assert grouper.resolve_story("s-unknown") == "s-unknown"
 
     ordered = sorted(articles, key=lambda a: (a.published or "", a.id))
-    online, moved, grouper = {}, 0, Grouper(FAST)
+    online, moved, grouper = {}, 0, Grouper(strict)
     for start in range(0, len(ordered), 100):
-        online |= _by_article(grouper.add(ordered[start:start + 100]))
+        online |= _by_article(grouper.add(ordered[start : start + 100]))
         moved += len(grouper.regrouped())
         online |= _by_article(grouper.regrouped())
         grouper = Grouper(state=_round_trip(grouper.state()))
@@ -141,8 +158,7 @@ def test_version_1_state_is_converted(data_dir: Path) -> None:
     for key in ("stories", "events"):
         for cluster in old[key]:
             del cluster["n_members"], cluster["born"]
-    for key in ("split_sizes", "split_entity_cos", "split_min_rest", "merge_sizes",
-                "merge_threshold"):
+    for key in ("split_sizes", "split_entity_cos", "split_min_rest", "merge_sizes", "merge_threshold"):
         del old["options"][key]
     resumed = Grouper(state=GroupState.from_dict(old))
     got = _by_article(resumed.add(articles[40:]))
@@ -166,8 +182,7 @@ def test_ids_are_stable_when_articles_are_added(data_dir: Path) -> None:
     for story in stories:
         assert story.id.startswith("s-") and len(story.id) == 12
         assert all(e.id.startswith("e-") for e in story.events)
-        assert sorted(story.article_ids) == sorted(
-            a for e in story.events for a in e.article_ids)
+        assert sorted(story.article_ids) == sorted(a for e in story.events for a in e.article_ids)
     # Re-adding known articles changes nothing.
     again = _by_article(grouper.add(articles[:10]))
     assert all(again[a] == first[a] for a in again)
@@ -176,8 +191,9 @@ def test_ids_are_stable_when_articles_are_added(data_dir: Path) -> None:
 def test_duplicates_join_their_original(data_dir: Path) -> None:
     articles, _ = _ecb_slice(data_dir, 60)
     dups = [
-        dataclasses.replace(articles[i], id=f"dup-{i}", text="Reprint. " + articles[i].text,
-                            duplicate_of=articles[i].id)
+        dataclasses.replace(
+            articles[i], id=f"dup-{i}", text="Reprint. " + articles[i].text, duplicate_of=articles[i].id
+        )
         for i in (3, 17, 42)
     ]
     chain = dataclasses.replace(dups[0], id="dup-of-dup", duplicate_of="dup-3")
@@ -199,8 +215,7 @@ def _read_seed(path: Path) -> Article:
     return Article(id=path.stem, title=lines[0], text="\n".join(lines[1:]))
 
 
-@pytest.mark.parametrize(
-    "embedder", ["tfidf-hash", pytest.param("minilm", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("embedder", ["tfidf-hash", pytest.param("minilm", marks=pytest.mark.slow)])
 def test_seeds_form_one_story(seeds: Path, embedder: str) -> None:
     articles = [_read_seed(p) for p in sorted(seeds.glob("*.txt"))]
     assert len(articles) == 5
@@ -214,8 +229,8 @@ def test_seeds_form_one_story(seeds: Path, embedder: str) -> None:
 
 def test_eval_gate_on_ecb_sample(data_dir: Path) -> None:
     path = data_dir / "clustering" / "ecbplus.jsonl.gz"
-    articles, gold_story, _, _ = load_articles(path, limit=150, level="story", seed=0)
-    _, gold_event, _, _ = load_articles(path, limit=150, level="event", seed=0)
+    articles, gold_story, _, _ = load_articles(path, level="story")
+    _, gold_event, _, _ = load_articles(path, level="event")
     got = _by_article(Grouper(FAST).add(articles))
     story = scores(gold_story, [got[a.id][0] for a in articles])
     event = scores(gold_event, [got[a.id][1] for a in articles])

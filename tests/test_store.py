@@ -20,7 +20,7 @@ from storyline import pipeline
 from storyline.errors import InputError, MissingExtraError
 from storyline.extract.entities import EntityOptions
 from storyline.group import GroupOptions
-from storyline.model import Article, IngestError, Removed, Story
+from storyline.model import Article, Entity, IngestError, Removed, Story
 from storyline.store import ArticleRow, Store, StoredBatch, StoryListing, StoryStore, open_store
 
 NewTarget = Callable[[], "str | Path"]
@@ -146,9 +146,11 @@ def test_page_queries_read_only_what_a_page_shows(new_store_target: NewTarget) -
         store.put_story(Story(id="s-0", title="Undated", article_ids=[]))
         store.add_errors([IngestError("x.txt", "empty")])
         listed = store.story_listing()
-        assert [s.id for s in listed] == ["s-3", "s-1", "s-2", "s-0"]  # as stories() sorts
-        assert listed[1] == StoryListing("s-1", "Dam", "2025-03-09", "2025-03-10", 3)
-        assert [s.id for s in store.story_listing(offset=1, limit=2)] == ["s-1", "s-2"]
+        # Ranked: recent before old (within 30 days of the latest), then more outlets first.
+        assert [s.id for s in listed] == ["s-1", "s-3", "s-2", "s-0"]
+        assert listed[0] == StoryListing("s-1", "Dam", "2025-03-09", "2025-03-10", 3, 1, None,
+                                         listed[0].updated)
+        assert [s.id for s in store.story_listing(offset=1, limit=2)] == ["s-3", "s-2"]
         assert store.story_listing(offset=9, limit=5) == [] and store.count_stories() == 4
         assert store.story_titles(["s-2", "nope", "s-1"]) == {"s-2": "Old", "s-1": "Dam"}
         rows = store.article_rows_for(["d", "a", "zz", "a"])
@@ -314,3 +316,126 @@ def test_unreachable_server_is_a_one_line_input_error() -> None:
     with pytest.raises(InputError, match="cannot connect") as info:
         open_store("postgresql://nobody:secret@127.0.0.1:1/none", timeout=2)
     assert "secret" not in str(info.value)
+
+
+def test_revisions_are_numbered_filtered_and_rolled_back(new_store_target: NewTarget) -> None:
+    from storyline.model import Change, Revision
+
+    target = new_store_target()
+
+    def rev(story_id: str, at: str, text: str) -> Revision:
+        change = Change("figure", text, "300", "1,037", ["troops"])
+        return Revision(story_id, f"Story {story_id}", at, [change])
+
+    with open_store(target) as store:
+        assert store.latest_revision() == 0 and store.revisions() == [] and store.revised_stories() == {}
+        made = [rev("s-1", "2026-07-04T10:00:00+00:00", "troops: 300 → 1,037"),
+                rev("s-2", "2026-07-05T10:00:00+00:00", "districts: 6 → 10 é"),
+                rev("s-1", "2026-07-06T10:00:00+00:00", "troops: 1,037 → 1,500")]
+        numbers = store.add_revisions(made)
+        assert numbers == sorted(numbers) and len(set(numbers)) == 3
+        assert [r.number for r in made] == numbers and store.latest_revision() == numbers[-1]
+        assert store.revisions() == made[::-1]  # newest first, every field round-trips
+        assert [r.number for r in store.revisions(["s-1"])] == [numbers[2], numbers[0]]
+        assert store.revisions(since=numbers[1]) == [made[2]]
+        assert store.revisions(since="2026-07-04T12:00:00+00:00", limit=1) == [made[2]]
+        assert store.revisions([], since=0) == []
+        assert store.revised_stories() == {"s-1": numbers[2], "s-2": numbers[1]}
+        assert store.revised_stories(numbers[1]) == {"s-1": numbers[2]}
+        assert store.revised_stories("2026-07-05T00:00:00+00:00") == {"s-1": numbers[2], "s-2": numbers[1]}
+        try:
+            with store.writing():
+                store.add_revisions([rev("s-3", "2026-07-07T10:00:00+00:00", "killed")])
+                raise RuntimeError("killed")
+        except RuntimeError:
+            pass
+        assert store.latest_revision() == numbers[-1] and "s-3" not in store.revised_stories()
+        later = store.add_revisions([rev("s-3", "2026-07-08T10:00:00+00:00", "later")])
+        assert later[0] > numbers[-1]  # numbers only grow: a reader's "last seen" stays valid
+    with open_store(target, readonly=True) as reader:
+        assert [r.story_id for r in reader.revisions(limit=2)] == ["s-3", "s-1"]
+        assert reader.latest_revision() == later[0]
+
+
+def test_a_store_from_before_revisions_reads_as_having_none(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    with Store(db) as store:
+        store.add_articles([Article(id="a", text="one")])
+    with sqlite3.connect(db) as conn:  # as written by a storyline without revisions
+        conn.execute("DROP TABLE revisions")
+    with open_store(db, readonly=True) as reader:
+        assert reader.revisions() == [] and reader.latest_revision() == 0 and reader.revised_stories(3) == {}
+    with open_store(db) as writer:  # opened to write, it gains the table
+        assert writer.add_revisions([]) == [] and writer.latest_revision() == 0
+
+
+def _listing_store(store: StoryStore) -> None:
+    """Five stories: two widely covered (3+ articles, 2+ outlets), one recent but from one
+    outlet, one old single article, one made of sign-up prompts (noise)."""
+    arts = []
+    for sid, n, outlets, day in (("big", 4, ["Post", "Wire"], "2025-03-01"),
+                                 ("bigger", 6, ["Post", "Wire", "Daily"], "2025-01-05"),
+                                 ("solo", 5, ["Post"], "2025-03-10"),
+                                 ("old", 1, ["Wire"], "2024-06-01"),
+                                 ("junk", 4, ["Post", "Wire"], "2025-03-10")):
+        for i in range(n):
+            arts.append((Article(id=f"{sid}{i}", text=f"{sid} report {i} on airstrikes near the dam.",
+                                 outlet=outlets[i % len(outlets)], published=day), sid))
+    store.add_articles([a for a, _ in arts])
+    for art, sid in arts:
+        store.set_group(art.id, sid, None)
+    for sid in ("big", "bigger", "solo", "old", "junk"):
+        ids = [a.id for a, s in arts if s == sid]
+        day = next(a.published for a, s in arts if s == sid)
+        store.put_story(Story(id=sid, title=sid.title(), article_ids=ids,
+                              noise="sign-up prompt" if sid == "junk" else None), (day, day))
+
+
+def test_listing_ranks_covered_stories_first_and_hides_noise(new_store_target: NewTarget) -> None:
+    with open_store(new_store_target()) as store:
+        _listing_store(store)
+        listed = store.story_listing()
+        # Covered by 2+ outlets first (the recent one before the older, bigger one), then
+        # the rest (recent first); noise left out.
+        assert [s.id for s in listed] == ["big", "bigger", "solo", "old"]
+        assert [(s.n_outlets, s.major) for s in listed] == [(2, True), (3, True), (1, False), (1, False)]
+        assert store.count_listed() == 4 and store.count_listed(noise=True) == 5
+        everything = store.story_listing(noise=True)
+        assert everything[-1].id == "junk" and everything[-1].noise == "sign-up prompt"
+        assert [s.id for s in store.story_listing(1, 2)] == ["bigger", "solo"]
+
+
+def test_search_stems_filters_dates_pages_and_finds_stories(new_store_target: NewTarget) -> None:
+    with open_store(new_store_target()) as store:
+        _listing_store(store)
+        named = [Entity("Muammar Gaddafi", "PERSON", ["Gaddafi", "Qaddafi"], ["big0"])]
+        store.put_story(Story(id="big", title="Dam breach", article_ids=["big0"], entities=named),
+                        ("2025-03-01", "2025-03-01"))
+        assert len(store.search("airstrike", limit=100)) == 20  # stemmed: "airstrikes"
+        assert set(store.search("airstrike", 100, since="2025-03-01")) == {
+            *(f"big{i}" for i in range(4)), *(f"solo{i}" for i in range(5)), *(f"junk{i}" for i in range(4))}
+        assert store.search("airstrike", 100, until="2024-12-31") == ["old0"]
+        first, second = store.search("airstrike", 10), store.search("airstrike", 10, offset=10)
+        assert len(first) == len(second) == 10 and not set(first) & set(second)
+        assert store.search_stories("qaddafi") == ["big"] and store.search_stories("breaches") == ["big"]
+        assert store.search_stories("nothing-like-this") == []
+
+
+def test_an_older_store_gains_the_listing_columns_and_stemmed_search(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    with Store(db) as store:
+        _listing_store(store)
+    with sqlite3.connect(db) as conn:  # as written before the ranking columns and stemming
+        conn.execute("ALTER TABLE stories DROP COLUMN n_outlets")
+        conn.execute("ALTER TABLE stories DROP COLUMN noise")
+        conn.execute("DROP TABLE articles_fts")
+        conn.execute("DROP TABLE stories_fts")
+        conn.execute("CREATE VIRTUAL TABLE articles_fts USING fts5(id UNINDEXED, title, text)")
+        conn.execute("INSERT INTO articles_fts SELECT id, '', json_extract(data, '$.text') FROM articles")
+    with open_store(db, readonly=True) as reader:  # still lists, newest first, as it did
+        assert {s.id for s in reader.story_listing()} == {"big", "bigger", "solo", "old", "junk"}
+        assert reader.search("airstrike") == []  # not stemmed yet
+    with open_store(db) as writer:  # opened to write, it is migrated
+        assert [s.id for s in writer.story_listing()] == ["big", "bigger", "solo", "old"]
+        assert writer.story_listing(noise=True)[-1].noise == "sign-up prompt"
+        assert len(writer.search("airstrike", limit=100)) == 20

@@ -20,9 +20,7 @@ _NUM = re.compile(r"(?<![\w.,])\d+(?:,\d{3})*(?:\.\d+)?")
 @pytest.fixture(scope="module")
 def seed_articles(seeds: Path) -> list[Article]:
     # A crude read: raw files, boilerplate and teasers included, as a user might feed them.
-    return [
-        Article(id=p.stem, text=p.read_text(encoding="utf-8")) for p in sorted(seeds.glob("*.txt"))
-    ]
+    return [Article(id=p.stem, text=p.read_text(encoding="utf-8")) for p in sorted(seeds.glob("*.txt"))]
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +82,7 @@ def test_duplicates_count_once_but_are_cited(seed_articles: list[Article]) -> No
 
 def test_word_budget_and_order(seed_articles: list[Article]) -> None:
     dated = [
-        Article(id=a.id, text=a.text, published=f"2021-07-0{9 - i}")
-        for i, a in enumerate(seed_articles)
+        Article(id=a.id, text=a.text, published=f"2021-07-0{9 - i}") for i, a in enumerate(seed_articles)
     ]
     out = summarize(dated, SummaryOptions(sentences=None, words=60))
     assert 60 <= sum(len(c.text.split()) for c in out) < 60 + 60
@@ -174,3 +171,50 @@ def test_body_sentences_are_the_split_of_the_body(seed_articles: list[Article], 
         assert [s.text for s in body_sentences(art)] == again, art.id
         dropped += len(split_sentences(art.text)) - len(again)
     assert dropped > 0  # the body filter did cut captions or teasers in this sample
+
+
+def test_sentences_start_clean() -> None:
+    from storyline.summarize.sentences import clean_sentence, debris, unattributed_opinion
+
+    for dirty in (
+        "(AP) — Rescuers pulled 12 miners from the flooded shaft on Monday.",
+        "(CNN)Rescuers pulled 12 miners from the flooded shaft on Monday.",
+        "CLOSE Rescuers pulled 12 miners from the flooded shaft on Monday.",
+        "10:45 AM PT: Rescuers pulled 12 miners from the flooded shaft on Monday.",
+        "Update: Rescuers pulled 12 miners from the flooded shaft on Monday.",
+        "UPDATE 2: Rescuers pulled 12 miners from the flooded shaft on Monday.",
+        "CLOSE NORTHVALE (AP) — Rescuers pulled 12 miners from the flooded shaft on Monday.",
+    ):
+        assert clean_sentence(dirty) == "Rescuers pulled 12 miners from the flooded shaft on Monday."
+    assert clean_sentence("Update 11:32 a.m.") == "Update 11:32 a.m."  # nothing to keep
+    assert debris("Rescuers pulled 12 miners from the flooded shaft on Monday.") is None
+    assert debris("Rescuers pulled 12 miners from the flooded shaft on...") == "truncated"
+    assert debris("Rescuers pulled 12 miners from the flooded shaft") == "truncated"
+    assert debris("Rescuers pulled 12 miners from the shaft on Monday.The mine was closed.") == "glued"
+    assert debris("In this May 4, 2019, file photo, rescuers stand at the shaft.") == "caption"
+    assert debris("The mayor before opening the new bridge on September 20, 2005.") == "caption"
+    assert debris("Related: Mine rescue ends after four days.") == "teaser"
+    assert debris("The mine has the highest output ( and , respectively) of the region.") == "holes"
+    assert unattributed_opinion("The owners should have closed the mine years ago.")
+    assert not unattributed_opinion("The union argued that the owners should have closed the mine.")
+    assert not unattributed_opinion("Rescuers pulled 12 miners from the flooded shaft on Monday.")
+
+
+def test_multinews_summaries_start_clean(data_dir: Path) -> None:
+    """On 40 real Multi-News records (full of "(AP) —", "CLOSE", captions and cut-off
+    teasers), no summary sentence keeps debris or states an argument without its speaker."""
+    import json
+
+    from storyline.summarize.sentences import clean_sentence, debris, unattributed_opinion
+
+    dirty_inputs = 0
+    with (data_dir / "mds" / "multinews_val.jsonl").open(encoding="utf-8") as fh:
+        for _, line in zip(range(40), fh, strict=False):
+            docs = json.loads(line)["documents"]
+            arts = [Article(id=f"d{i}", text=d) for i, d in enumerate(docs) if d.strip()]
+            dirty_inputs += sum("(AP) —" in a.text or "CLOSE" in a.text for a in arts)
+            for cit in summarize(arts, SummaryOptions(sentences=None, words=250)):
+                assert clean_sentence(cit.text) == cit.text, cit.text
+                assert debris(cit.text) is None, cit.text
+                assert not unattributed_opinion(cit.text), cit.text
+    assert dirty_inputs >= 3  # the sample really has debris to strip

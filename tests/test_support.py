@@ -18,19 +18,13 @@ def texts(seeds: Path) -> dict[str, str]:
 
 def test_sentence_supports_itself_and_number_formats() -> None:
     assert supports("1,037 Afghan servicemen fled.", "Officials said 1037 Afghan servicemen fled.")
-    assert supports(
-        "Ten districts fell to the Taliban.", "In three days 10 districts fell to the Taliban."
-    )
-    assert not supports(
-        "Eleven districts fell to the Taliban.", "10 districts fell to the Taliban."
-    )
+    assert supports("Ten districts fell to the Taliban.", "In three days 10 districts fell to the Taliban.")
+    assert not supports("Eleven districts fell to the Taliban.", "10 districts fell to the Taliban.")
 
 
 def test_qualified_numbers(texts: dict[str, str]) -> None:
     # Seed 000 says 1,037 fled: "more than 1,000" is entailed by it.
-    assert supports(
-        "More than 1,000 Afghan servicemen fled across the border with Tajikistan.", texts["000"]
-    )
+    assert supports("More than 1,000 Afghan servicemen fled across the border with Tajikistan.", texts["000"])
     # Seed 001 says only "more than 300": "more than 1,000" is not supported.
     claim = "More than 1,000 Afghan military personnel crossed the border to escape the advance."
     assert not supports(claim, texts["001"])
@@ -59,7 +53,7 @@ def test_cross_source_restatement(texts: dict[str, str]) -> None:
     assert supports(envoy, texts["003"]) and supports(envoy, texts["004"])
     # ... but not by seed 000, which does not report it.
     assert not supports(envoy, texts["000"])
-    assert coverage(envoy, texts["004"]) >= SupportOptions().min_coverage
+    assert coverage(envoy, texts["004"], window=3) >= SupportOptions().min_coverage
 
 
 def test_words_spread_over_the_article_are_not_support(texts: dict[str, str]) -> None:
@@ -119,3 +113,62 @@ def test_given_sentences_decide_as_the_text_does(texts: dict[str, str]) -> None:
                 assert given == plain, (sent, other)
                 verdicts.append(plain)
     assert any(verdicts) and not all(verdicts)
+
+
+# The strict check (issue 15): a cited article states the sentence in one of its sentences,
+# with the same names, figures, polarity and modality. Fictional sentences, one rule each.
+
+
+def test_one_sentence_states_a_short_claim() -> None:
+    spread = (
+        "The envoy arrived in the capital on a cold morning. Fighting had grown in the north. "
+        "Officials warned of more clashes."
+    )
+    claim = "The envoy warned that fighting in the north would grow."
+    assert not supports(claim, spread)
+    assert supports(claim, "In the capital, the envoy warned that fighting in the north would grow.")
+
+
+def test_polarity_and_modality_must_match() -> None:
+    convicted = "The court found the driver guilty of murder on Friday."
+    assert supports(convicted, "On Friday the court found the driver guilty of murder.")
+    assert not supports(convicted, "On Friday the court found the driver not guilty of murder.")
+    assert not supports(
+        "The driver should have been found guilty of murder.",
+        "The driver was found guilty of murder, the court said.",
+    )
+    assert not supports(
+        "The driver was found guilty of murder.",
+        "Prosecutors said the driver should have been found guilty of murder.",
+    )
+    # A negation about something else in the source sentence does not veto it.
+    assert supports(
+        "Staff were called to the farm over noise complaints.",
+        "Staff were called to the farm for noise complaints, but were not expecting what they found.",
+    )
+
+
+def test_names_and_ordinals_must_match() -> None:
+    assert not supports("The court convicted Halvorsen of fraud.", "The court convicted Lindqvist of fraud.")
+    assert supports("The court convicted Halvorsen of fraud.", "Halvorsen: the court convicted him of fraud.")
+    assert not supports(
+        "The climbers died on the world's 14th highest peak.",
+        "The climbers died trying to climb the world's 14 highest peaks.",
+    )
+
+
+def test_citation_precision_on_labelled_dev_items(data_dir: Path) -> None:
+    """Hand labels (tests/data/citation_dev_labels.jsonl: Multi-News validation records 0-19,
+    every (summary sentence, document) pair; no source text) of whether a document states
+    a sentence: the summary's citations are right at least 97% of the time, also those
+    other than the sentence's origin, and almost every pair it produces is labelled."""
+    from storyline.evaluation.summarize import evaluate
+
+    report = evaluate(data_dir / "mds" / "multinews_val.jsonl", limit=20, systems_to_run=("storyline",))
+    cit = report.extra["citation"]
+    assert cit["pairs"] >= 150 and cit["other_pairs"] >= 10
+    assert cit["precision"] >= 0.97
+    assert cit["other_precision"] >= 0.9
+    assert cit["unlabelled_pairs"] <= 5
+    assert report.systems["storyline"]["support_rate"] == 1.0
+    assert report.systems["storyline"]["debris_rate"] == 0.0

@@ -189,3 +189,72 @@ def test_t17_gate(data_dir: Path) -> None:
     # And it must beat the cheap baselines computed in the same run.
     assert ours["ar1_f"] > report.systems["random"]["ar1_f"]
     assert ours["ar1_f"] > report.systems["publication-date"]["ar1_f"]
+
+
+def _daily(first: dt.date, days: int) -> list[Article]:
+    """A story reported every day: each article reports that day's development (written
+    for this test: the n-th day's report names a different town)."""
+    out = []
+    for n in range(days):
+        day = first + dt.timedelta(days=n)
+        text = (f"Rebels captured the town of Town{n} on {day.strftime('%B')} {day.day} after "
+                f"heavy fighting with government forces near the coast.\n"
+                f"Officials in Town{n} said the fighting displaced many families.")
+        out.append(Article(id=f"d{n:03d}", text=text, published=day.isoformat()))
+    return out
+
+
+def test_timeline_length_grows_with_the_story() -> None:
+    short = build_timeline(_daily(dt.date(2011, 3, 1), 4))
+    month = build_timeline(_daily(dt.date(2011, 3, 1), 31))
+    season = build_timeline(_daily(dt.date(2011, 3, 1), 150))
+    assert len(short) == 4  # every day of a short story: fewer days than the minimum length
+    assert 10 <= len(month) < len(season) <= TimelineOptions().max_auto_dates
+    # The option sets it.
+    assert len(build_timeline(_daily(dt.date(2011, 3, 1), 31), TimelineOptions(max_dates=3))) == 3
+
+
+def test_latest_developments_are_always_there() -> None:
+    # March is reported every day and looked back to by every later article; then a few
+    # June-August reports come in. The timeline must not stop at the end of March.
+    march = _daily(dt.date(2011, 3, 1), 31)
+    recap = "Rebels captured the town of Town{n} on March {d} after heavy fighting, officials recalled."
+    later = [
+        Article(id=f"l{i}", published=f"2011-0{6 + i // 3}-{10 + i:02d}",
+                text=" ".join(recap.format(n=k, d=k + 1) for k in range(0, 31, 3))
+                + f"\nGovernment troops retook the port of Port{i} on {['June', 'July', 'August'][i // 3]} "
+                  f"{10 + i} after a week of shelling, witnesses said.")
+        for i in range(9)
+    ]
+    for opts in (TimelineOptions(), TimelineOptions(max_dates=10)):
+        timeline = build_timeline(march + later, opts)
+        # The newest report is of 18 August: a day of its last two is there.
+        assert timeline[-1].date >= "2011-08-16", [e.date for e in timeline]
+    without = build_timeline(march + later, TimelineOptions(max_dates=10, latest_entries=0))
+    assert without[-1].date < "2011-08-16"  # what the option is for
+
+
+def test_live_blog_headings_and_reader_comments_are_never_entries() -> None:
+    # The shapes of a live blog's heading and of a news site's comment section (CNN's
+    # "January 27 , 2011 at 7:59 pm | Report abuse |"); text written for this test.
+    text = ("Day 1: live coverage as it happened.\n"
+            "Protesters marched through the capital on Tuesday , police said .\n"
+            "The interior ministry said the march on Tuesday was peaceful .\n"
+            "Security forces watched from side streets as the crowds grew .\n"
+            "This is what I think about the protests and I am right about it !\n"
+            "Nobody here believes the government any more , and they should not .\n"
+            "January 26 , 2011 at 7:59 pm | Report abuse | I watched the protests on January 26 "
+            "from my window and it was a great day for everyone .")
+    arts = [Article(id="c", text=text, published="2011-01-26")]
+    timeline = build_timeline(arts, TimelineOptions(max_dates=5, sentences_per_date=3))
+    assert [e.date for e in timeline] == ["2011-01-25"]
+    shown = " ".join(e.text for e in timeline)
+    assert "Protesters marched" in shown
+    assert "as it happened" not in shown and "Report abuse" not in shown and "I think" not in shown
+    # Without the filters the heading is an entry's sentence and the comment a candidate.
+    from storyline.timeline import _date_sentences
+
+    loose = TimelineOptions(max_dates=5, sentences_per_date=3, skip_comments=False, skip_live_headings=False)
+    assert "as it happened" in " ".join(e.text for e in build_timeline(arts, loose))
+    assert any("Report abuse" in s.text for s in _date_sentences(arts, loose)[0])
+    assert not any("Report abuse" in s.text for s in _date_sentences(arts, TimelineOptions())[0])

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from storyline.evaluation.data import read_jsonl
 from storyline.evaluation.timex import score
-from storyline.extract.timex import Timex, find_timexes, resolve, to_calendar
+from storyline.extract.timex import Timex, find_timexes, readable, resolve, to_calendar
 
 
 def _seed(seeds: Path, prefix: str) -> str:
@@ -202,3 +202,58 @@ def test_offsets_exact_sorted_and_disjoint(words: list[str], dct: str | None) ->
 )
 def test_news_conventions(text: str, expected: list[tuple[str, str, str]]) -> None:
     assert [(t.text, t.type, t.value) for t in find_timexes(text, "2021-07-06")] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("On Valentine's Day last year, he shot her.", ("Valentine's Day", "2013-02-14")),
+        ("Christmas last year was quiet.", ("Christmas", "2013-12-25")),
+        ("They met in the spring of last year.", ("the spring", "2013-SP")),
+        ("The trial opens on March 3 next year.", ("March 3", "2015-03-03")),
+        ("The trial opens in March next year.", ("March next year", "2015-03")),
+        ("On Valentine's Day, he shot her.", ("Valentine's Day", "2014-02-14")),
+    ],
+)
+def test_year_of_a_day_named_with_last_or_next_year(text: str, expected: tuple[str, str]) -> None:
+    # The year that follows a day or month is its year, not the one nearest the article.
+    first = find_timexes(text, "2014-03-03")[0]
+    assert (first.text, first.value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "shown"),
+    [
+        ("2011-03-10TMO", "Thursday morning", "10 Mar 2011, morning"),
+        ("P68Y", "68-year-old", "age 68"),
+        ("P68Y", "68 years", "68 years"),
+        ("2011-03", "March", "March 2011"),
+        ("2011", "last year", "2011"),
+        ("2011-03-10", "Thursday", "10 Mar 2011"),
+        ("2011-03-10T14:30", "2:30 pm", "10 Mar 2011, 14:30"),
+        ("2011-W10", "last week", "week of 7 Mar 2011"),
+        ("2011-Q3", "the third quarter", "third quarter of 2011"),
+        ("2011-SU", "summer", "summer 2011"),
+        ("PT2H", "two hours", "2 hours"),
+        ("P1D", "a day", "1 day"),
+        ("PRESENT_REF", "now", "now"),
+        ("199", "the 1990s", "1990s"),
+        ("XXXX-07", "July", "July"),
+        ("not a value", "x", "not a value"),
+    ],
+)
+def test_readable_shows_dates_as_a_reader_reads_them(value: str, text: str, shown: str) -> None:
+    assert readable(value, text) == shown
+
+
+def test_readable_has_a_form_for_every_value_the_tagger_gives_on_tbaq(data_dir: Path) -> None:
+    # No TIMEX3 code reaches a reader: every value storyline gives on TBAQ reads as words.
+    raw = re.compile(r"^(?:PT?[\dX]|XXXX|\d{4}-)|_REF$|T(?:MO|AF|EV|NI)$")
+    seen = 0
+    for k, doc in enumerate(read_jsonl(data_dir / "timex" / "tbaq.jsonl")):
+        if k < 60:
+            for t in find_timexes(doc["text"], doc["dct"]):
+                shown = readable(t.value, t.text)
+                seen += 1
+                assert not raw.search(shown), (t.text, t.value, shown)
+    assert seen > 200

@@ -80,7 +80,7 @@ def store(db: Path):
         yield s
 
 
-def test_stories_page_lists_every_story_newest_first(client: TestClient, store: Store) -> None:
+def test_stories_page_lists_every_story_ranked_by_coverage(client: TestClient, store: Store) -> None:
     page = client.get("/")
     assert page.status_code == 200
     body = page.text
@@ -90,9 +90,15 @@ def test_stories_page_lists_every_story_newest_first(client: TestClient, store: 
     for story in stories:
         assert f'href="/stories/{story.id}"' in body
         positions.append(body.index(f'href="/stories/{story.id}"'))
-    last = {s.id: max((a.published or "") for a in store.articles(s.article_ids)) for s in stories}
     listed = [sid for _, sid in sorted(zip(positions, [s.id for s in stories], strict=True))]
-    assert [last[s] for s in listed] == sorted(last.values(), reverse=True)
+    # Stories with 3+ articles from 2+ outlets lead; within a tier, more outlets first.
+    outlets = {s.id: len({a.outlet or a.url for a in store.articles(s.article_ids)}) for s in stories}
+    sizes = {s.id: len(s.article_ids) for s in stories}
+    major = [sid for sid in listed if sizes[sid] >= 3 and outlets[sid] >= 2]
+    assert major and listed[: len(major)] == major
+    assert [outlets[s] for s in major] == sorted((outlets[s] for s in major), reverse=True)
+    assert "Smaller stories" in body or len(major) == len(listed)
+    assert "last update" in body and "ranked by coverage and recency" in body
     dam = next(s for s in stories if "Verrin" in s.title)
     assert "8 – 11 Mar 2025" in body and "<svg class=\"coverage\"" in body
     assert f"{len(dam.article_ids)} articles" in body
@@ -187,6 +193,31 @@ def test_search_finds_articles_and_their_stories(client: TestClient, store: Stor
     assert "valley-courier-0308" in ids and all(h["article"]["story_id"] for h in data["hits"])
     assert client.get("/api/search", params={"q": "zyzzyva"}).json()["hits"] == []
     assert "Nothing found" in client.get("/", params={"q": "zyzzyva"}).text
+
+
+def test_search_stems_finds_stories_and_entities_filters_dates_and_pages(
+        client: TestClient, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import storyline.web
+
+    def articles(body: str) -> list[str]:
+        return re.findall(r'class="title" href="/articles/([^"]+)"', body)
+
+    plain = articles(client.get("/", params={"q": "spillway"}).text)
+    assert "valley-courier-0308" in plain
+    assert articles(client.get("/", params={"q": "spillways"}).text) == plain  # stemmed
+    dam = next(s for s in store.stories() if "Verrin" in s.title)
+    body = client.get("/", params={"q": "Verrin"}).text
+    assert f'class="title" href="/stories/{dam.id}"' in body.split("<h2>Articles</h2>")[0]
+    named = next(e for e in dam.entities if len(e.name) > 4)
+    body = client.get("/", params={"q": named.name}).text
+    assert "People, places, organisations" in body and 'href="/entities/' in body
+    dated = {a.id: a.published for a in store.articles(plain)}
+    later = articles(client.get("/", params={"q": "spillway", "from": "2025-03-10"}).text)
+    assert later == [i for i in plain if (dated[i] or "") >= "2025-03-10"] and len(later) < len(plain)
+    monkeypatch.setattr(storyline.web, "SEARCH_PAGE_SIZE", 2)
+    first = client.get("/", params={"q": "spillway"}).text
+    second = client.get("/", params={"q": "spillway", "page": 2}).text
+    assert articles(first) + articles(second) == plain[:4] and 'rel="next"' in first
 
 
 def test_api_mirrors_the_pages(client: TestClient, store: Store) -> None:

@@ -138,6 +138,14 @@ class Comparison:
     values: list[ClaimValue]
     # Why the label: "rose from more than 300 (2021-07-04) to 1,037 (2021-07-06)".
     reason: str | None = None
+    # How sure the label is (0-1); a conflict below ``CompareOptions.min_conflict_confidence``
+    # is never shown.
+    confidence: float = 1.0
+    # "figure" (a count, an amount) or "date" (the day sources give for one event).
+    kind: str = "figure"
+    # Among the rows a story page and the report show first (most important ~10); the others
+    # are kept, in order of importance, behind "show all".
+    shown: bool = True
 
 
 @dataclass
@@ -238,6 +246,37 @@ class Story:
     timeline: list[TimelineEntry] = field(default_factory=list)
     comparisons: list[Comparison] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
+    # Why the story is page furniture rather than news ("sign-up prompt", "comment thread"),
+    # else None (``storyline.noise.story_noise``): such a story is left out of default lists.
+    noise: str | None = None
+
+
+@dataclass
+class Change:
+    """One thing a revision changed in a story, as a reader reads it (``text``), with what it
+    was and is now where that is one value (a title, a figure, a verdict) and the ids it
+    names (articles added, timeline entries' and summary sentences' texts, entity names,
+    stories merged). ``kind``: ``new``, ``articles``, ``title``, ``timeline``, ``summary``,
+    ``figure``, ``verdict``, ``entities``, ``merged``, ``split`` or ``removed``."""
+
+    kind: str
+    text: str
+    before: str | None = None
+    after: str | None = None
+    items: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Revision:
+    """What one ``add``/``digest`` (or ``report`` of a stale story) changed in one story:
+    the diff of its analysis before and after (``storyline.changes``). ``number`` is given
+    by the store (increasing over the whole store, 0 until stored); ``at`` is UTC ISO time."""
+
+    story_id: str
+    title: str
+    at: str
+    changes: list[Change]
+    number: int = 0
 
 
 @dataclass
@@ -286,6 +325,17 @@ def article_from_dict(data: dict[str, Any]) -> Article:
     return Article(**values)
 
 
+def revision_from_dict(data: dict[str, Any]) -> Revision:
+    """Rebuild a Revision from ``to_dict`` output (the store keeps that JSON)."""
+    return Revision(
+        story_id=data["story_id"],
+        title=data["title"],
+        at=data["at"],
+        changes=[Change(**c) for c in data.get("changes") or []],
+        number=int(data.get("number") or 0),
+    )
+
+
 def story_from_dict(data: dict[str, Any]) -> Story:
     """Rebuild a Story from ``to_dict`` output."""
     return Story(
@@ -301,8 +351,12 @@ def story_from_dict(data: dict[str, Any]) -> Story:
                 label=c["label"],
                 values=[ClaimValue(**v) for v in c["values"]],
                 reason=c.get("reason"),
+                confidence=c.get("confidence", 1.0),
+                kind=c.get("kind", "figure"),
+                shown=c.get("shown", True),
             )
             for c in data.get("comparisons") or []
         ],
         entities=[Entity(**e) for e in data.get("entities") or []],
+        noise=data.get("noise"),
     )

@@ -70,6 +70,9 @@ class Options:
     # Where per-article work runs: "local" (this process) or "dask" (see storyline.engines).
     engine: str = "local"
     scheduler: str | None = None
+    # Processes of the local engine's per-article work (cleaning, per-article analysis):
+    # None = min(cores, 4); 1 = all in this process. Small inputs stay in this process anyway.
+    workers: int | None = None
     # Articles stored per transaction: what a killed run can lose (and redo on the next).
     batch_size: int = 1000
 

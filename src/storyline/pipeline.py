@@ -11,22 +11,25 @@ that store (``stored_options``), so a summary length or summarizer chosen once s
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from storyline.changes import Tracker
 from storyline.compare import compare
 from storyline.dedupe import DuplicateIndex, order_key
 from storyline.engines import Engine, get_engine
+from storyline.engines.analyses import prepare_analyses
 from storyline.extract.entities import extract_entities
 from storyline.group import Grouper, GroupOptions, GroupState
-from storyline.ingest import content_hash
+from storyline.headlines import story_title
+from storyline.ingest import content_hash, known
 from storyline.model import Article, ArticleAnalysis, Citation, Digest, Event, IngestError, Story
+from storyline.noise import story_noise
 from storyline.options import Options
 from storyline.store import StoryStore
 from storyline.summarize import get_summarizer
-from storyline.text import content_words
 from storyline.timeline import build_timeline
 
 Progress = Callable[[str, int, int | None], None]
@@ -74,6 +77,8 @@ class AddResult:
     # the options they are analysed with changed. Only these need analysing again: re-adding
     # articles that are all stored already changes nothing.
     changed: list[str] = field(default_factory=list)
+    # Input files skipped as already read (``ingest.known``); their articles are in ``unchanged``.
+    known_files: int = 0
 
     @property
     def ingested(self) -> list[str]:
@@ -92,7 +97,7 @@ def _noop(stage: str, done: int, total: int | None) -> None:
 
 # Per-run settings, not how stories are analysed: where the work runs and how it is batched
 # depend on the machine of the run, so they are not saved with the store's options.
-_RUN_SETTINGS = ("engine", "scheduler", "batch_size")
+_RUN_SETTINGS = ("engine", "scheduler", "batch_size", "workers")
 
 
 def stored_options(store: StoryStore) -> Options:
@@ -117,7 +122,7 @@ def read_articles(
 ) -> tuple[list[Article], list[IngestError]]:
     """Ingest and clean on the options' engine: every input becomes an Article or an IngestError."""
     opts = options or Options()
-    engine = get_engine(opts.engine, opts.scheduler)
+    engine = get_engine(opts.engine, opts.scheduler, opts.workers)
     try:
         return engine.read_articles(paths, opts, progress)
     finally:
@@ -137,10 +142,14 @@ def add(
     Without ``options``, the store's saved options are used (``stored_options``).
     """
     opts = options or stored_options(store)
-    engine = get_engine(opts.engine, opts.scheduler)
+    engine = get_engine(opts.engine, opts.scheduler, opts.workers)
     try:
-        articles, errors = engine.read_articles(paths, opts, progress)
-        return add_articles(store, articles, errors, opts, progress, engine)
+        # Files read whole before and unchanged since are not read again (ingest.known).
+        reading = known.read_inputs(store, engine, paths, opts, stored_options(store), progress)
+        result = add_articles(store, reading.articles, reading.errors, opts, progress, engine)
+        known.remember(store, reading, opts)
+        known.account(store, reading, result)
+        return result
     finally:
         engine.close()
 
@@ -286,17 +295,22 @@ def analyze(
         if sid:
             members[sid].append(aid)
     wanted = list(dict.fromkeys(story_ids))
+    # The missing per-article analyses on all cores first (engines.analyses); the loop reads them.
+    prepare_analyses(store, (aid for sid in wanted for aid in members.get(sid, [])), opts)
+    tracker = Tracker(store, wanted)  # stores each story's revision: what this run changed
     stories = []
     for i, sid in enumerate(wanted):
         tick("analyzing", i, len(wanted))
         articles = sorted(store.articles(members.get(sid, [])), key=order_key)
         if not articles:
             store.delete_story(sid)
+            tracker.record(sid, None)
             continue
         kept = attach_analyses(store, articles)
         story = analyze_story(sid, articles, {a.id: groups[a.id][1] for a in articles}, opts)
         dates = sorted(a.published for a in articles if a.published)
         store.put_story(story, (dates[0], dates[-1]) if dates else (None, None))
+        tracker.record(sid, story)
         keep_analyses(store, articles, kept)
         stories.append(story)
     tick("analyzing", len(wanted), len(wanted))
@@ -367,6 +381,7 @@ def analyze_story(
         timeline=build_timeline(articles, opts.timeline),
         comparisons=compare(articles, None, opts.compare),
         entities=extract_entities(articles, opts.entities),
+        noise=story_noise(articles),
     )
 
 
@@ -376,22 +391,10 @@ def _summary(articles: list[Article], opts: Options) -> list[Citation]:
 
 
 def representative_title(articles: Sequence[Article]) -> str:
-    """The headline that shares the most content words with the group's other headlines
-    and leads (a cheap centroid); an untitled group falls back to its first sentence."""
-    originals = [a for a in articles if not a.duplicate_of] or list(articles)
-    pool = Counter(w for a in originals for w in set(content_words(f"{a.title or ''} {a.text[:600]}")))
-    best, best_score = None, -1.0
-    for art in originals:
-        if not art.title:
-            continue
-        ws = set(content_words(art.title))
-        score = sum(pool[w] for w in ws) / (1 + len(ws)) ** 0.5
-        if score > best_score:
-            best, best_score = art.title, score
-    if best:
-        return best
-    first = originals[0].text.split("\n", 1)[0]
-    return first if len(first) <= 120 else first[:117].rsplit(" ", 1)[0] + "…"
+    """The story's most central real headline, else a short headline made from its most
+    central sentence (``storyline.headlines.story_title``): recomputed from all of its
+    articles on every analysis, so the title follows the story as it grows."""
+    return story_title(articles)
 
 
 def digest(

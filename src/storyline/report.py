@@ -18,7 +18,9 @@ from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
-from storyline.model import Article, Digest, Story, to_dict
+from storyline.headlines import article_title
+from storyline.listing import StoryEntry, rank_entries
+from storyline.model import Article, Comparison, Digest, to_dict
 
 
 def digest_to_json(digest: Digest) -> dict[str, Any]:
@@ -93,10 +95,17 @@ def to_markdown(digest: Digest) -> str:
     stats = digest.stats
     if stats:
         lines += [", ".join(f"{k.replace('_', ' ')} {v}" for k, v in stats.items()), ""]
-    for story in digest.stories:
+    # Ranked by coverage and recency: stories several outlets covered first, noise last.
+    for entry in rank_entries(digest.stories, digest.articles):
+        story = entry.story
         index = {aid: i for i, aid in enumerate(story.article_ids, 1)}
-        count = f"Story {md_code(story.id)}: {len(story.article_ids)} articles."
-        lines += [f"## {md_text(story.title)}", "", count, ""]
+        count = (
+            f"Story {md_code(story.id)}: {entry.n_articles} articles from {entry.n_outlets} "
+            f"outlet{'s' if entry.n_outlets != 1 else ''}, {md_text(entry.span)}; last update "
+            f"{md_text(entry.last_date or 'undated')}."
+            + (f" Noise: {md_text(story.noise)}." if story.noise else "")
+        )
+        lines += [f"## {md_text(entry.title)}", "", count, ""]
         if story.summary:
             lines += ["### Summary", ""]
             lines += [f"- {md_text(c.text)} {_cite(c.sources, index)}" for c in story.summary]
@@ -115,15 +124,20 @@ def to_markdown(digest: Digest) -> str:
                 "| about | verdict | values |",
                 "|---|---|---|",
             ]
-            for comp in story.comparisons:
+            shown = [c for c in story.comparisons if c.shown]
+            for comp in shown:
                 vals = "; ".join(
                     f"{md_text(v.value)} {_cite(v.sources, index)}"
                     + (f" ({md_text(v.date)})" if v.date else "")
                     for v in comp.values
                 )
-                label = md_text(comp.label.replace("_", " "))
+                label = md_text(verdict_label(comp))
                 verdict = label + (f": {md_text(comp.reason)}" if comp.reason else "")
                 lines.append(f"| {md_text(comp.subject)} | {verdict} | {vals} |")
+            if len(shown) < len(story.comparisons):
+                lines.append("")
+                n_all = len(story.comparisons)
+                lines.append(f"{len(shown)} of {n_all} rows shown (most reported first); all in digest.json.")
             lines.append("")
         if story.events:
             lines += ["### Events", ""]
@@ -153,7 +167,7 @@ def _article_line(art: Article) -> str:
     parts = [
         md_text(art.published or "undated"),
         md_text(art.outlet or "unknown outlet"),
-        f"“{md_text(art.title)}”" if art.title else md_code(art.id),
+        f"“{md_text(art.title or article_title(art))}”",
     ]
     line = " · ".join(parts) + f" ({md_code(art.id)})"
     if art.duplicate_of:
@@ -170,16 +184,34 @@ def to_html(digest: Digest) -> str:
         resources.files("storyline").joinpath("templates/digest.html.j2").read_text("utf-8")
     )
     by_id = {a.id: a for a in digest.articles}
-    stories = [_story_view(s, by_id) for s in digest.stories]
+    stories = [_story_view(e, by_id) for e in rank_entries(digest.stories, digest.articles)]
     return template.render(digest=digest, stories=stories, articles=digest.articles)
 
 
-def _story_view(story: Story, by_id: dict[str, Article]) -> dict[str, Any]:
+def verdict_label(comp: Comparison) -> str:
+    """The verdict as a reader reads it: "conflict (confidence 0.77)" for a conflict (how sure
+    the comparison is), "dates differ" for a date row's conflict."""
+    label = comp.label.replace("_", " ")
+    if comp.kind == "date" and comp.label == "conflict":
+        label = "dates differ"
+    if comp.label == "conflict" and comp.confidence < 1.0:
+        label += f" (confidence {comp.confidence:.2f})"
+    return label
+
+
+def _story_view(entry: StoryEntry, by_id: dict[str, Article]) -> dict[str, Any]:
+    story = entry.story
     index = {aid: i for i, aid in enumerate(story.article_ids, 1)}
-    dates = sorted(a.published for aid in story.article_ids if (a := by_id.get(aid)) and a.published)
+    articles = [by_id[a] for a in story.article_ids if a in by_id]
     return {
         "story": story,
+        "title": entry.title,
         "index": index,
-        "articles": [by_id[a] for a in story.article_ids if a in by_id],
-        "span": f"{dates[0]} – {dates[-1]}" if dates else "undated",
+        "articles": articles,
+        "titles": {a.id: a.title or article_title(a) for a in articles},
+        "comparisons": [c for c in story.comparisons if c.shown],
+        "verdict": verdict_label,
+        "span": entry.span,
+        "n_outlets": entry.n_outlets,
+        "last_date": entry.last_date,
     }

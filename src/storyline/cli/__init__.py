@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from storyline.cli.changes import changes as changes_command
 from storyline.cli.common import (
     ANY_DB,
     EXISTING_DB,
@@ -23,6 +24,8 @@ from storyline.cli.common import (
     run_line,
     summary_options,
 )
+from storyline.cli.watch import IGNORE_ROBOTS
+from storyline.cli.watch import watch as watch_command
 from storyline.errors import MissingExtraError, StorylineError
 from storyline.evaluation import REPLAY_TASKS, TASKS, format_table
 
@@ -39,13 +42,14 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))  # or http(s) URLs
+@IGNORE_ROBOTS
 @REPORT_OUT
 @ANY_DB
 @summary_options
 @engine_options
 def digest(
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     out: Path,
     db: Path | str,
     sentences: int | None,
@@ -58,8 +62,9 @@ def digest(
     """Ingest articles and write a cited story report (JSON, Markdown, HTML).
 
     PATHS are files or folders (.txt, .html, .jsonl, .csv, .json, .rss/.atom/.xml, .warc,
-    any of them .gz); folders are read recursively. The summary options are saved with the
-    store: later `add`, `report` and web uploads keep them unless given new ones.
+    any of them .gz); folders are read recursively; http(s) URLs of feeds (RSS, Atom,
+    JSON Feed: each entry's page is fetched) or of article pages. The summary options are
+    saved with the store: later `add`, `report` and web uploads keep them unless given new ones.
 
     \b
     Example:
@@ -74,20 +79,23 @@ def digest(
     try:
         with open_writer(db) as store, progress() as tick:
             opts = options(store, sentences, words, engine, scheduler, llm, model)
+            last = store.latest_revision()
             report, result = pipeline.digest(store, paths, opts, tick)
+            revisions = store.revisions(since=last)
         written = write_reports(report, out)
     except StorylineError as exc:
         fail(exc)
         return
     print_errors(result.errors)
-    click.echo(run_line(result))
+    click.echo(run_line(result, revisions))
     click.echo(f"wrote {', '.join(str(p) for p in written)}")
     if not result.ingested:
         sys.exit(1)
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))  # or http(s) URLs
+@IGNORE_ROBOTS
 @ANY_DB
 @click.option(
     "--analyze/--no-analyze",
@@ -106,7 +114,7 @@ def digest(
 @summary_options
 @engine_options
 def add(
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     db: Path | str,
     analyze: bool,
     batch_size: int,
@@ -127,6 +135,7 @@ def add(
     \b
     Example:
       storyline add new-articles/ --db storyline.db
+      storyline add https://example.org/news/feed.xml --db storyline.db
       storyline report --db storyline.db --out report/
     """
     from storyline import pipeline
@@ -135,14 +144,16 @@ def add(
         with open_writer(db) as store, progress() as tick:
             opts = options(store, sentences, words, engine, scheduler, llm, model)
             opts.batch_size = batch_size
+            last = store.latest_revision()
             result = pipeline.add(store, paths, opts, tick)
             if analyze:
                 pipeline.analyze(store, pipeline.stories_to_analyze(store, result), opts, tick)
+            revisions = store.revisions(since=last) if analyze else None
     except StorylineError as exc:
         fail(exc)
         return
     print_errors(result.errors)
-    click.echo(run_line(result))
+    click.echo(run_line(result, revisions))
     if not result.ingested:
         sys.exit(1)
 
@@ -180,21 +191,53 @@ def report(db: Path | str, out: Path, story_ids: tuple[str, ...]) -> None:
 
 @main.command()
 @EXISTING_DB
-def stories(db: Path | str) -> None:
-    """List the stories in the store, newest first.
+@click.option("--all", "show_all", is_flag=True,
+              help="Also list the smaller stories (fewer than 3 articles or 2 outlets) and noise.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array of stories instead of lines.")
+def stories(db: Path | str, show_all: bool, as_json: bool) -> None:
+    """List the stories in the store, ranked by coverage and recency.
+
+    By default only the stories several outlets covered (at least 3 articles from at least
+    2 outlets), or every non-noise story when none is; each line: title, date span, articles,
+    outlets, last update, id. Noise stories (sign-up prompts, comment threads ...) show
+    only with --all.
 
     \b
     Example:
       storyline stories --db storyline.db
+      storyline stories --all --json --db storyline.db
     """
+    import json
+
+    from storyline.headlines import distinct_titles
     from storyline.store import open_store
 
     try:
         with open_store(db, readonly=True) as store:  # a reader: never waits for a writer
-            for story in store.stories():
-                click.echo(f"{story.id}\t{len(story.article_ids)} articles\t{story.title}")
+            listed = store.story_listing(noise=show_all)
     except StorylineError as exc:
         fail(exc)
+    major = [s for s in listed if s.major]
+    shown = listed if show_all or not major else major
+    titles = distinct_titles((s.id, s.title, s.first_date) for s in shown)
+    if as_json:
+        click.echo(json.dumps([
+            {"id": s.id, "title": titles[s.id], "first_date": s.first_date, "last_date": s.last_date,
+             "n_articles": s.n_articles, "n_outlets": s.n_outlets, "updated": s.updated,
+             "noise": s.noise, "major": s.major} for s in shown
+        ], ensure_ascii=False, indent=1))
+        return
+    for s in shown:
+        span = s.first_date or "undated"
+        if s.last_date and s.last_date != s.first_date:
+            span += f" – {s.last_date}"
+        noise = f"\tnoise: {s.noise}" if s.noise else ""
+        click.echo(f"{titles[s.id]}\t{span}\t{s.n_articles} articles\t{s.n_outlets} outlets"
+                   f"\tlast update {s.last_date or 'undated'}\t{s.id}{noise}")
+    hidden = len(listed) - len(shown)
+    if hidden and not show_all:
+        click.echo(f"{hidden} smaller stor{'y' if hidden == 1 else 'ies'} not shown (fewer than 3 "
+                   "articles or 2 outlets): storyline stories --all", err=True)
 
 
 @main.command()
@@ -364,6 +407,10 @@ def eval_cmd(
     click.echo(format_table(report))
     if as_json:
         click.echo(report.to_json())
+
+
+main.add_command(changes_command)
+main.add_command(watch_command)
 
 
 def run() -> None:

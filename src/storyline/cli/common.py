@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
 if TYPE_CHECKING:
-    from storyline.model import IngestError
+    from storyline.model import IngestError, Revision
     from storyline.options import Options
     from storyline.pipeline import AddResult
     from storyline.store import StoryStore
@@ -47,7 +47,17 @@ def fail(exc: Exception) -> None:
 
 
 def engine_options(func: Callable[..., None]) -> Callable[..., None]:
-    """--engine and --scheduler, shared by the commands that ingest."""
+    """--engine, --scheduler and --workers, shared by the commands that ingest. --workers
+    reaches ``options()`` through the click context, not as a parameter of the command."""
+    func = click.option(
+        "--workers",
+        type=click.IntRange(1, 64),
+        default=None,
+        expose_value=False,
+        callback=_keep_workers,
+        help="Processes for per-article work with --engine local (default: cores, at most 4; "
+        "1: one process). Small inputs stay in one process.",
+    )(func)
     func = click.option(
         "--scheduler",
         default=None,
@@ -61,6 +71,14 @@ def engine_options(func: Callable[..., None]) -> Callable[..., None]:
         show_default=True,
         help="Where per-article work runs: this process, or a Dask cluster (extra 'dask').",
     )(func)
+
+
+def _keep_workers(ctx: click.Context, _param: click.Parameter, value: int | None) -> int | None:
+    ctx.meta[_WORKERS] = value
+    return value
+
+
+_WORKERS = "storyline.workers"
 
 
 @contextmanager
@@ -100,6 +118,8 @@ def options(
 
     opts = stored_options(store)
     opts.engine, opts.scheduler = engine, scheduler
+    ctx = click.get_current_context(silent=True)
+    opts.workers = ctx.meta.get(_WORKERS) if ctx is not None else None
     if words is not None:
         opts.summary.words = words
         opts.summary.sentences = None
@@ -161,11 +181,24 @@ def open_writer(db: Path | str) -> StoryStore:
     return open_store(db, timeout=timeout, on_wait=tell)
 
 
-def run_line(result: AddResult) -> str:
+def run_line(result: AddResult, revisions: Sequence[Revision] | None = None) -> str:
+    """The run's counts, then (given the revisions it stored) one line per story it changed,
+    "+3 articles from 2 outlets; new: 1,037 ... (was more than 300)", or "nothing new"."""
     line = f"ingested {len(result.ingested)}, skipped {len(result.errors)}"
     extra = [f"{len(result.new)} new"]
     if result.renames:
         extra.append(f"{len(result.renames)} renamed for clashing ids")
+    if result.known_files:  # files recognised without reading them (ingest.known)
+        from storyline.ingest.known import summary
+
+        extra.append(summary(result.known_files, len(result.unchanged)))
+    if revisions is not None:
+        from storyline.changes import account
+
+        n = len({r.story_id for r in revisions})
+        changed = f"{n} {'story' if n == 1 else 'stories'} changed" if n else "nothing new"
+        head = f"{line} ({', '.join(extra)}); {changed}"
+        return "\n".join([head] + ([f"  {a}" for a in account(revisions)] if n else []))
     n = len(result.changed)
     return f"{line} ({', '.join(extra)}); {n} {'story' if n == 1 else 'stories'} updated"
 

@@ -2,7 +2,8 @@
 
 The pipeline calls an engine for the work that grows with the number of articles (reading
 and cleaning, fingerprinting and near-duplicate search, grouping); everything else is the
-same code whatever the engine. ``local`` runs in this process; ``dask`` runs on a Dask
+same code whatever the engine. ``local`` runs on this machine (a process pool for big
+inputs, ``engines.pool``); ``dask`` runs on a Dask
 cluster (``pip install 'storyline[dask]'``), a LocalCluster when no scheduler is given.
 """
 
@@ -44,12 +45,14 @@ class Engine(Protocol):
         ...
 
 
-def get_engine(name: str = "local", scheduler: str | None = None) -> Engine:
-    """The engine called ``name``; ``scheduler`` is a Dask scheduler address (dask only)."""
+def get_engine(name: str = "local", scheduler: str | None = None, workers: int | None = None) -> Engine:
+    """The engine called ``name``; ``scheduler`` is a Dask scheduler address (dask only);
+    ``workers`` the local engine's processes (None: ``engines.pool.default_workers()``; 1:
+    everything in this process)."""
     if name == "local":
         from storyline.engines.local import LocalEngine
 
-        return LocalEngine()
+        return LocalEngine(workers)
     if name == "dask":
         try:
             import dask  # noqa: F401 - only checking that the extra is installed

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-TASKS = ("clean", "group", "timex", "timeline", "summarize")
+TASKS = ("clean", "group", "timex", "timeline", "summarize", "compare")
 # Tasks whose evaluate() takes replay=True, batch_days=N (news fed in publication order).
 REPLAY_TASKS = ("group", "timeline")
 

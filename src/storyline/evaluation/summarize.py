@@ -14,13 +14,25 @@ length. This is slightly kinder than a fixed budget, for every system alike.
 
 Metrics: ROUGE-1/2/L F (``rouge-score``, ``use_stemmer=True``), averaged over examples;
 ``support_rate``: fraction of output sentences (before truncation, pooled over examples)
-supported by every document they cite; ``words``: mean words per cut summary (a count).
+supported by every document they cite; ``debris_rate``: fraction of output sentences that
+start with page debris (an agency tag, a clock, "CLOSE", "Update:") or are captions,
+teasers or truncated, by the rules of ``storyline.summarize.sentences`` (so storyline,
+which applies them, scores 0 by construction: the figure is for the baselines, and a
+regression guard); ``words``: mean words per cut summary (a count).
 Extra JSON fields: ``unsupported_numbers`` (numbers in storyline sentences absent from a
-cited document) and ``seconds_per_example`` of storyline.
+cited document), ``seconds_per_example`` of storyline, ``multi_source_rate`` (share of
+storyline sentences citing more than one document) and, where the hand labels of
+``tests/data/citation_dev_labels.jsonl`` cover the data file (Multi-News validation records
+0-19 in a source checkout), ``citation``: precision (share of labelled (sentence, cited
+document) pairs whose document states the sentence), the same for citations other than the
+sentence's origin, recall (share of labelled documents that state a sentence and are
+cited), and how many produced pairs had no label.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import re
 import sys
@@ -35,10 +47,13 @@ from storyline.evaluation import EvalReport
 from storyline.evaluation.data import read_jsonl, require
 from storyline.model import Article, Citation
 from storyline.summarize import SummaryOptions, summarize
+from storyline.summarize.sentences import clean_sentence, debris
 from storyline.summarize.support import support_rate
 from storyline.text import split_sentences, words
 
 SEED = 13
+# Hand labels of (summary sentence, document) pairs, in a source checkout only.
+LABELS = Path(__file__).resolve().parents[3] / "tests" / "data" / "citation_dev_labels.jsonl"
 SYSTEMS = ("storyline", "lead", "random", "lexrank", "textrank", "oracle")
 _NUM = re.compile(r"(?<![\w.,])\d+(?:,\d{3})*(?:\.\d+)?")
 
@@ -69,10 +84,7 @@ def _storyline(articles: list[Article], budget: int, index: int) -> list[Citatio
 def _lead(articles: list[Article], budget: int, index: int) -> list[Citation]:
     per_doc = _sentences(articles)
     ordered = [
-        doc[i]
-        for i in range(max((len(d) for d in per_doc), default=0))
-        for doc in per_doc
-        if i < len(doc)
+        doc[i] for i in range(max((len(d) for d in per_doc), default=0)) for doc in per_doc if i < len(doc)
     ]
     return _fill(ordered, budget)
 
@@ -153,9 +165,7 @@ def _oracle(scorer: Any) -> Oracle:  # scorer: a rouge_scorer.RougeScorer (optio
         p, r = overlap / sum(cand.values()), overlap / sum(ref.values())
         return 2 * p * r / (p + r)
 
-    def run(
-        articles: list[Article], budget: int, index: int, reference: str = ""
-    ) -> list[Citation]:
+    def run(articles: list[Article], budget: int, index: int, reference: str = "") -> list[Citation]:
         pool = [c for doc in _sentences(articles) for c in doc]
         toks = [scorer._tokenizer.tokenize(c.text) for c in pool]
         ref = scorer._tokenizer.tokenize(reference)
@@ -197,8 +207,64 @@ def _unsupported_numbers(citations: list[Citation], texts: dict[str, str]) -> in
     return bad
 
 
+def sentence_key(text: str) -> str:
+    """How the labels name a summary sentence: the first 16 hex digits of its SHA-1 (the
+    labels file holds no source text)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def read_labels(path: Path, data: Path) -> dict[tuple[str, str, str], bool]:
+    """(record id, sentence key, document id) -> does the document state the sentence, for
+    the labels of ``data``'s file (matched by its stem); empty when there are none."""
+    if not path.is_file():
+        return {}
+    out: dict[tuple[str, str, str], bool] = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row.get("data") == data.stem:
+                out[(row["record"], row["sentence_sha1"], row["article"])] = bool(row["states"])
+    return out
+
+
+def is_debris(text: str) -> bool:
+    """The sentence starts with page debris or is a caption, teaser or truncated."""
+    return clean_sentence(text) != text or debris(text) is not None
+
+
+def _score_citations(
+    out: list[Citation],
+    record: str,
+    labels: dict[tuple[str, str, str], bool],
+    doc_ids: list[str],
+    counts: Counter[str],
+) -> None:
+    for cit in out:
+        key = sentence_key(cit.text)
+        for doc in doc_ids:
+            label = labels.get((record, key, doc))
+            cited = doc in cit.sources
+            if label is None:
+                counts["unlabelled"] += cited
+                continue
+            if cited:
+                counts["cited"] += 1
+                counts["cited_true"] += label
+                if doc != cit.sources[0]:
+                    counts["other"] += 1
+                    counts["other_true"] += label
+            if label:
+                counts["true"] += 1
+                counts["true_cited"] += cited
+
+
 def evaluate(
-    data: Path, *, limit: int | None = None, systems_to_run: tuple[str, ...] = SYSTEMS, **_: object
+    data: Path,
+    *,
+    limit: int | None = None,
+    systems_to_run: tuple[str, ...] = SYSTEMS,
+    labels: Path | None = None,
+    **_: object,
 ) -> EvalReport:
     """ROUGE and support rate of storyline and the baselines on a format-B file
     (``systems_to_run``: a subset of ``SYSTEMS``, for quick gates).
@@ -221,6 +287,11 @@ def evaluate(
     oracle = _oracle(scorer)
     sums: dict[str, Counter[str]] = {name: Counter() for name in names}
     supported: dict[str, list[int]] = {name: [0, 0] for name in names}
+    dirty: Counter[str] = Counter()
+    label_map = read_labels(labels or LABELS, data)
+    labelled = {record for record, _, _ in label_map}
+    cite_counts: Counter[str] = Counter()
+    multi = 0
     bad_numbers = 0
     storyline_seconds = 0.0
     n = 0
@@ -229,9 +300,7 @@ def evaluate(
         require(record, ("documents", "summary"), data, "a format-B record")
         reference = record["summary"] or ""
         articles = [
-            Article(id=f"d{i}", text=doc)
-            for i, doc in enumerate(record["documents"])
-            if doc and doc.strip()
+            Article(id=f"d{i}", text=doc) for i, doc in enumerate(record["documents"]) if doc and doc.strip()
         ]
         texts = {a.id: a.text for a in articles}
         budget = max(1, len(reference.split()))
@@ -244,6 +313,11 @@ def evaluate(
             if name == "storyline":
                 storyline_seconds += time.perf_counter() - t0
                 bad_numbers += _unsupported_numbers(out, texts)
+                multi += sum(1 for c in out if len(c.sources) > 1)
+                if str(record.get("id")) in labelled:
+                    ids = [a.id for a in articles]
+                    _score_citations(out, str(record.get("id")), label_map, ids, cite_counts)
+            dirty[name] += sum(1 for c in out if is_debris(c.text))
             cut = _cut(out, budget)
             scores = scorer.score(reference, cut)
             for metric in ("rouge1", "rouge2", "rougeL"):
@@ -260,21 +334,46 @@ def evaluate(
             "rouge2": sums[name]["rouge2"] / max(n, 1),
             "rougeL": sums[name]["rougeL"] / max(n, 1),
             "support_rate": supported[name][0] / supported[name][1] if supported[name][1] else 1.0,
+            "debris_rate": dirty[name] / supported[name][1] if supported[name][1] else 0.0,
             "words": sums[name]["words"] / max(n, 1),
         }
         for name in names
     }
     seconds = storyline_seconds / max(n, 1)
+    produced = supported["storyline"][1] if "storyline" in supported else 0
+    extra: dict[str, Any] = {
+        "unsupported_numbers": bad_numbers,
+        "seconds_per_example": round(seconds, 4),
+        "multi_source_rate": round(multi / produced, 4) if produced else 0.0,
+    }
+    notes = [
+        "",
+        "Every system is cut to the reference summary's word count; ROUGE F with stemming.",
+        f"storyline: {bad_numbers} numbers not found in a cited document; "
+        f"{seconds * 1000:.0f} ms per example; {multi} of {produced} sentences cite more "
+        "than one document.",
+    ]
+    if cite_counts["cited"]:
+        c = cite_counts
+        extra["citation"] = {
+            "precision": round(c["cited_true"] / c["cited"], 4),
+            "pairs": c["cited"],
+            "other_precision": round(c["other_true"] / c["other"], 4) if c["other"] else None,
+            "other_pairs": c["other"],
+            "recall": round(c["true_cited"] / c["true"], 4) if c["true"] else None,
+            "unlabelled_pairs": c["unlabelled"],
+        }
+        notes.append(
+            f"citation precision on hand-labelled pairs: {c['cited_true']}/{c['cited']} = "
+            f"{c['cited_true'] / c['cited']:.3f} (other than the origin: "
+            f"{c['other_true']}/{c['other']}); recall {c['true_cited']}/{c['true']}; "
+            f"{c['unlabelled']} cited pairs unlabelled."
+        )
     return EvalReport(
         task="summarize",
         data=str(data),
         n=n,
         systems=results,
-        notes=[
-            "",
-            "Every system is cut to the reference summary's word count; ROUGE F with stemming.",
-            f"storyline: {bad_numbers} numbers not found in a cited document; "
-            f"{seconds * 1000:.0f} ms per example.",
-        ],
-        extra={"unsupported_numbers": bad_numbers, "seconds_per_example": round(seconds, 4)},
+        notes=notes,
+        extra=extra,
     )

@@ -114,6 +114,9 @@ _PARTICLE_VERB = re.compile(
 )
 _AGE = re.compile(r"(?:\b[A-Z][\w’'-]+,\s*$)|(?:\baged?\s+$)")
 
+# "12 more people", "two other men", "another 300": an increment or a second group, which
+# another source's total would wrongly contradict.
+_INCREMENT = re.compile(r"^\s+(?:[A-Z][\w-]*\s+)?(more|other|additional|further|extra|new)\b", re.IGNORECASE)
 # Things that are measured rather than counted across sources: durations and times.
 DURATIONS = {
     "year",
@@ -148,6 +151,50 @@ DURATIONS = {
     "mins",
     "hrs",
     "secs",
+}
+# Measures, heights and scores: numbers of these are not counts that sources report of an
+# event ("19,350 feet", "eight stories" of a building, "20 points" in a poll or a game).
+MEASURES = {
+    "kilometres",
+    "kilometers",
+    "miles",
+    "metres",
+    "meters",
+    "kms",
+    "km",
+    "feet",
+    "foot",
+    "inches",
+    "yards",
+    "pounds",
+    "kilograms",
+    "kilos",
+    "tons",
+    "tonnes",
+    "acres",
+    "hectares",
+    "degrees",
+    "stories",
+    "storeys",
+    "floors",
+    "points",
+    "goals",
+    "runs",
+    "games",
+    "laps",
+    "holes",
+    "shots",
+    "innings",
+    "sets",
+    "rounds",
+    "percentage",
+    "mph",
+    "gallons",
+    "barrels",
+    "litres",
+    "liters",
+    "calories",
+    "bytes",
 }
 # Modifiers skipped when looking for the counted noun: "six key districts", "1,037 Afghan
 # government troops", "more than 300 Afghan military personnel" (seen in the seed articles).
@@ -310,7 +357,31 @@ def _is_calendar(text: str, start: int, end: int, figure: str) -> bool:
         return True  # a year
     if re.fullmatch(r"\d{1,3}", plain) and _AGE.search(before) and re.match(r"^\s*,", after):
         return True  # "Guo, 44, became"
+    if _named(text[:start], figure):
+        return True  # "Flight 103", "Channel Seven", "Apollo 11": a name, not a count
     return False
+
+
+_LAST_WORD = re.compile(r"([A-Z][\w’'-]*)\.?\s+(?:No\.\s*)?$")
+# Capitalised words before a figure that do not make it a name: days, months, qualifiers
+# opening a sentence ("Nearly 20"), determiners.
+_NOT_NAMES = {
+    *(w.capitalize() for w in _MONTHS.split("|")),
+    *("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()),
+    *("The A An About Some Nearly Almost Around Over More At Up As Only All Just".split()),
+    *("Roughly Approximately Another Those These Its Their His Her Than Of And But".split()),
+}
+
+
+def _named(before: str, figure: str) -> bool:
+    """A capitalised word right before the figure, not opening the sentence, makes it part of
+    a name ("Flight 103", "Channel Seven"); so does a capitalised number word mid-sentence."""
+    if figure[:1].isupper() and re.search(r"[A-Za-z]", before):
+        return True
+    m = _LAST_WORD.search(before)
+    return bool(
+        m and m.start() > 0 and m.group(1) not in _NOT_NAMES and not re.search(r"[’']s?$", m.group(1))
+    )
 
 
 # --- what is counted ---------------------------------------------------------------------
@@ -353,23 +424,35 @@ def _unit_after(text: str) -> tuple[str | None, str | None]:
             break
         return _normalise_unit(low, mods), " ".join(descriptor) or None
     # "1,000 Afghans": a capitalised plural is the counted thing itself.
-    if descriptor and descriptor[-1].endswith("s") and len(descriptor[-1]) > 3:
+    if descriptor and re.fullmatch(r"[A-Z][a-z]{2,}s", descriptor[-1]):
         return descriptor[-1].lower(), " ".join(descriptor[:-1]) or None
     if mods and mods[-1] in {"wounded", "killed", "dead", "injured", "police"}:
         return mods[-1], " ".join(descriptor) or None
     return None, None
 
 
-def _normalise_unit(word: str, mods: list[str]) -> str:
+def _normalise_unit(word: str, mods: list[str]) -> str | None:
+    """The counted noun's key, or None when the word cannot be a plural noun.
+
+    Only plural nouns count things: the old rule pluralised whatever followed the figure and
+    named rows "feets", "louds" and "purchaseds"; a mis-decoded apostrophe ("yearsâs") is not
+    a word either.
+    """
+    if not re.fullmatch(r"[a-z][a-z-]*[a-z]", word):
+        return None
     if word in _UNIT_OF:
         return _UNIT_OF[word]
     if word in {"members", "member"} and _MILITARY_MODS & set(mods):
         return "troops"  # "Afghan security force members"
-    if word in _IRREGULAR_PLURALS or word.endswith("s"):
+    if word in _IRREGULAR_PLURALS:
         return word
-    if word.endswith("y") and not word.endswith(("ay", "ey", "oy")):
-        return word[:-1] + "ies"
-    return word + "s"
+    if word.endswith("s") and not word.endswith(_NOT_PLURAL) and not word.endswith("ed"):
+        return word
+    return None
+
+
+# Endings of words in -s that are not plurals ("across", "previous", "analysis", "bus").
+_NOT_PLURAL = ("ss", "us", "is", "ous", "ics")
 
 
 # --- who says so -------------------------------------------------------------------------
@@ -384,8 +467,12 @@ _ATTR_PATTERNS = [
     re.compile(r"[”\"]\s*,?\s*([A-Z][^,“”\"]{1,60}?)(?:,\s[^,]{1,80},)?\s+" + _VERBS + r"\b"),
     # "..., the border guard service said." / "..., he said." (sentence-final speech tag)
     re.compile(r",\s*([^,“”\"]{2,90}?)\s+" + _VERBS + r"\b[^,“”\"]{0,60}$"),
-    # "..., said Abdul Basir, a soldier" / "said analyst Atta Noori"
-    re.compile(r"\b(?:said|says|added)\s+((?:[a-z]+\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)"),
+    # "..., said Abdul Basir, a soldier" / "said analyst Atta Noori" / "said Dr. Ann Lee" /
+    # "said U.S. officials"
+    re.compile(
+        r"\b(?:said|says|added)\s+((?:[a-z]+\s+)?(?:(?:Dr|Mr|Mrs|Ms|Gen|Sen|Rep|Gov|Prof|Lt|Col|Capt)\.\s+)?"
+        r"(?:(?:[A-Z]\.){2,}|[A-Z][\w’'-]+)(?:\s+(?:(?:[A-Z]\.){2,}|[A-Z][\w’'-]+|officials|police))*)"
+    ),
     # "Tajikistan’s national security committee said that 1,037 ..."
     re.compile(r"^([A-Z][^,“”\"]{2,80}?)\s+" + _VERBS + r"\b"),
 ]
@@ -407,12 +494,51 @@ def attribution(sentence: str, previous: str | None = None) -> str | None:
         # "The attack comes as the UN special envoy ... warned": keep the speaker only.
         who = re.split(r"\s(?:as|when|while|after|that|because|and)\s", who)[-1]
         who = re.sub(r"^(?:the|a|an)\s+", "", who)
+        who = _TIME_WORDS.sub("", who).strip(" ,")
+        who = re.sub(r"^(?:the|a|an)\s+", "", who)
         if not who or len(who.split()) > 12:
             continue
         if who.lower() in _PRONOUNS:
             return attribution(previous) if previous else None
-        return who
+        if speaker(who):
+            return who
     return None
+
+
+# Time words around a speaker tag ("Last week he", "The UN meanwhile", "officials on Monday").
+_TIME_WORDS = re.compile(
+    r"\b(?:(?:last|this|next)\s+(?:week|month|year|night)|(?:on\s+)?(?:Monday|Tuesday|Wednesday|"
+    r"Thursday|Friday|Saturday|Sunday)|meanwhile|also|later|earlier|today|yesterday|tonight|"
+    r"then|now|previously|separately|however)\b",
+    re.IGNORECASE,
+)
+# Generic speakers a reader accepts as a source: "officials", "police", "the ministry".
+_SPEAKER_NOUNS = re.compile(
+    r"\b(?:officials?|police|authorities|spokes(?:man|woman|person)|ministry|minister|"
+    r"government|agency|committee|service|army|military|witness(?:es)?|activists?|residents?|"
+    r"sources?|statement|report|group|council|office|department|prosecutors?|investigators?|"
+    r"doctors?|hospital|organi[sz]ation|commission|guard|forces|lawyers?|monitors?|observatory|"
+    r"media|television|agency|analysts?|experts?|researchers?|company|firm|board|court|union)\b",
+    re.IGNORECASE,
+)
+_NOT_SPEAKER = re.compile(
+    r"\b(?:were|was|is|are|had|have|has|been|be|being|he|she|they|it|who|which|that)\b|\d",
+    re.IGNORECASE,
+)
+_TITLES_ONLY = re.compile(r"^(?:Dr|Mr|Mrs|Ms|Gen|Sen|Rep|Gov|Prof|Lt|Col|Capt|St|U|[A-Z])\.?$")
+
+
+def speaker(who: str) -> bool:
+    """Whether ``who`` reads as a real speaker: a person, an organisation or a generic source
+    ("officials"), never a weekday, a time phrase, a title alone ("Dr") or a clause fragment
+    ("At least 144 people were")."""
+    if _TITLES_ONLY.match(who) or _NOT_SPEAKER.search(who):
+        return False
+    words = who.split()
+    if any(re.fullmatch(r"(?:[A-Z]\.){2,}|[A-Z][a-z’'-]{1,}|[A-Z]{2,}[a-z]?", w) for w in words):
+        proper = [w for w in words if w[:1].isupper()]
+        return not all(_TIME_WORDS.fullmatch(w) or w in _NOT_NAMES for w in proper)
+    return bool(_SPEAKER_NOUNS.search(who))
 
 
 # --- when --------------------------------------------------------------------------------
@@ -495,6 +621,12 @@ def _quantity(
         after = s[end:]
     unit, descriptor = _unit_after(after)
     if unit is None or unit in DURATIONS:
+        return None
+    inc = _INCREMENT.match(after)
+    if inc and not (qualifier and inc.group(1).lower() == "other"):
+        # "12 more people", "two other men": an increment or a second group, not the count.
+        # "more than 130 other servicemen" (beside the wounded and killed) is an estimate
+        # of the whole group that crossed, and is kept.
         return None
     if re.search(r"\b(?:one|each|every)\s+$", before, re.IGNORECASE):
         return None

@@ -17,13 +17,17 @@ Backends:
 - ``model2vec``: a static model2vec model if one is installed locally (set
   ``STORYLINE_MODEL2VEC`` to its folder); none is shipped, so ``auto`` never picks it.
 
-``get_embedder("auto")`` picks ``minilm`` when its extra is installed, else ``tfidf-hash``.
+``get_embedder("auto")`` picks ``minilm`` when its extra is installed, else ``tfidf-hash``;
+the environment variable ``STORYLINE_EMBEDDER`` overrides that choice. The grouper has
+story options for each kind (``GroupOptions.story`` and ``story_dense``).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,6 +36,9 @@ import numpy as np
 from storyline.errors import MissingExtraError
 
 EXTRA = "embed"
+# ``auto`` picks this embedder instead when set: ``STORYLINE_EMBEDDER=tfidf-hash`` measures
+# the default install (no torch) in an environment that has every extra.
+ENV_EMBEDDER = "STORYLINE_EMBEDDER"
 
 
 class Embedder(Protocol):
@@ -122,8 +129,11 @@ class MiniLMEmbedder:
             return np.zeros((0, 384), dtype=np.float32)
         with self._lock:
             vectors = self._model.encode(
-                texts, batch_size=self.batch_size, normalize_embeddings=True,
-                show_progress_bar=False, convert_to_numpy=True,
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+                convert_to_numpy=True,
             )
         return _l2(vectors)
 
@@ -133,9 +143,11 @@ class MiniLMEmbedder:
         with self._lock:
             self._model.max_seq_length = self._native_length
             try:
-                return np.asarray(self._model.encode(
-                    texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False
-                ))
+                return np.asarray(
+                    self._model.encode(
+                        texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False
+                    )
+                )
             finally:
                 self._model.max_seq_length = self.max_seq_length
 
@@ -162,6 +174,39 @@ class Model2VecEmbedder:
 
 
 _CACHE: dict[str, Embedder] = {}
+_MEMO: dict[str, Embedder] = {}  # kind -> a memoizing wrapper, while ``memoized`` is active
+
+
+class _Memo:
+    """An embedder that remembers the vector of every text it encoded (see ``memoized``)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self.vectors))
+        if missing:
+            for text, row in zip(missing, self.inner.encode(missing), strict=True):
+                self.vectors[text] = row
+        if not texts:
+            return self.inner.encode([])
+        return np.stack([self.vectors[t] for t in texts])
+
+
+@contextmanager
+def memoized(kind: str = "auto") -> Iterator[Embedder]:
+    """Inside the block, ``get_embedder(kind)`` remembers every text's vector, so texts
+    encoded again (an evaluation that groups the same articles in batches and in one call)
+    cost nothing; the vectors are the same (each text is encoded alone, see the module
+    docstring). The memory is freed when the block ends."""
+    memo = _Memo(get_embedder(kind))
+    _MEMO[kind] = memo
+    try:
+        yield memo
+    finally:
+        _MEMO.pop(kind, None)
 
 
 def minilm() -> MiniLMEmbedder:
@@ -176,15 +221,21 @@ def get_embedder(kind: str = "auto") -> Embedder:
     """Return the embedder ``kind`` (``auto``, ``tfidf-hash``, ``minilm``, ``model2vec``).
 
     Models are loaded once per process and cached. ``auto`` falls back to ``tfidf-hash``
-    when the ``embed`` extra is missing; naming a missing backend raises MissingExtraError.
+    when the ``embed`` extra is missing, and is ``STORYLINE_EMBEDDER`` when that is set;
+    naming a missing backend raises MissingExtraError.
 
     >>> get_embedder("tfidf-hash").encode(["Taliban seize border crossing"]).shape
     (1, 2048)
     """
+    if kind in _MEMO:
+        return _MEMO[kind]
     if kind in _CACHE:
         return _CACHE[kind]
     embedder: Embedder
     if kind == "auto":
+        forced = os.environ.get(ENV_EMBEDDER, "").strip()
+        if forced and forced != "auto":
+            return get_embedder(forced)
         try:
             embedder = get_embedder("minilm")
         except MissingExtraError:

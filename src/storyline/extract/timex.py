@@ -38,7 +38,7 @@ from storyline.extract.timex_lexicon import (
     Rule,
 )
 
-__all__ = ["Timex", "TimexOptions", "find_timexes", "to_calendar", "resolve"]
+__all__ = ["Timex", "TimexOptions", "find_timexes", "readable", "to_calendar", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -265,18 +265,14 @@ _TRIGGERS = {
     "season": re.compile(r"spring|summer|fall|autumn|winter", re.IGNORECASE),
     "decade": re.compile(r"0'?s\b|ties\b", re.IGNORECASE),
     "year": re.compile(YEAR),
-    "hyphen": re.compile(
-        r"-(?:second|minute|hour|day|week|month|year|decade|century)", re.IGNORECASE
-    ),
+    "hyphen": re.compile(r"-(?:second|minute|hour|day|week|month|year|decade|century)", re.IGNORECASE),
     "clock": re.compile(r"\d\s*[ap]\.?\s?m|noon|midnight|midday", re.IGNORECASE),
     "holiday": re.compile(
         r"Christmas|New Year|Independence|Fourth|Halloween|Valentine|Veterans|"
         r"Thanksgiving|Election|Easter|Boxing|9/11"
     ),
 }
-_WINDOW_BEFORE = (
-    90  # characters: longer than any optional prefix ("the better part of the past ...")
-)
+_WINDOW_BEFORE = 90  # characters: longer than any optional prefix ("the better part of the past ...")
 _WINDOW_AFTER = 40  # characters: longer than any suffix (", 1998", " of fiscal 1990")
 
 
@@ -329,9 +325,7 @@ def _parse_dct(dct: str | None) -> dt.date | None:
     return L.safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
 
 
-def find_timexes(
-    text: str, dct: str | None = None, options: TimexOptions | None = None
-) -> list[Timex]:
+def find_timexes(text: str, dct: str | None = None, options: TimexOptions | None = None) -> list[Timex]:
     """All temporal expressions in text, relative ones resolved against dct.
 
     ``dct`` is the ISO date of the document (publication date). Returns Timex records sorted by
@@ -379,9 +373,7 @@ def find_timexes(
 _ANAPHOR_REPORT_Q = True
 
 
-def _resolve_document(
-    text: str, chosen: list[tuple[int, int, str, str]], ctx: Context
-) -> list[Timex]:
+def _resolve_document(text: str, chosen: list[tuple[int, int, str, str]], ctx: Context) -> list[Timex]:
     """Fill in values that depend on the document: "the quarter", "a year earlier".
 
     Earnings news says "the third quarter" once and then "the quarter" and "a year earlier"
@@ -410,6 +402,34 @@ def _resolve_document(
             if base is not None:
                 value = f"{int(value[:4]):04d}-Q{base[-1]}"
         out.append(Timex(s, e, text[s:e], typ, value))
+    return _year_from_next(text, out)
+
+
+_YEAR_LINK = re.compile(r"\s*,?\s*(?:of\s+|in\s+)?")
+_REL_YEAR = re.compile(r"(?:last|this|next|the previous|the following) year", re.IGNORECASE)
+
+
+def _year_from_next(text: str, found: list[Timex]) -> list[Timex]:
+    """A day, month, holiday or season followed by the year it belongs to ("Valentine's Day
+    last year", "the spring of last year", "March next year") takes that year: on its own
+    it resolves to the year nearest the article, which is wrong by one. The spans stay
+    apart (as TimeML annotates them); only the first value changes."""
+    out = list(found)
+    for i in range(len(out) - 1):
+        a, b = out[i], out[i + 1]
+        if (
+            a.type == "DATE"
+            and re.match(r"\d{4}(?!\d)", a.value)
+            and not re.search(r"\d{4}", a.text)
+            and _REL_YEAR.fullmatch(b.text)
+            and re.fullmatch(r"\d{4}", b.value)
+            and _YEAR_LINK.fullmatch(text[a.end : b.start])
+        ):
+            value = b.value + a.value[4:]
+            day = re.match(r"(\d{4})-(\d\d)-(\d\d)", value)
+            if day and L.safe_date(*(int(g) for g in day.groups())) is None:
+                continue  # 29 February of a year without one: keep what the rule said
+            out[i] = Timex(a.start, a.end, a.text, a.type, value)
     return out
 
 
@@ -454,3 +474,99 @@ def resolve(expression: str, dct: str) -> tuple[str, str] | None:
         if cal is not None:
             return cal
     return None
+
+
+_MON_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MON_LONG = _MON_NAMES.split("|")
+_PART = {"MO": "morning", "AF": "afternoon", "EV": "evening", "NI": "night", "DT": "daytime", "MI": "midday"}
+_SEASON = {"SP": "spring", "SU": "summer", "FA": "autumn", "WI": "winter"}
+_HALF = {"H1": "first half of", "H2": "second half of"}
+_UNIT = {
+    "Y": "year",
+    "M": "month",
+    "W": "week",
+    "D": "day",
+    "H": "hour",
+    "S": "second",
+    "DE": "decade",
+    "CE": "century",
+    "Q": "quarter",
+}
+_TIME_UNIT = {"H": "hour", "M": "minute", "S": "second"}
+_REFS = {"PRESENT_REF": "now", "PAST_REF": "in the past", "FUTURE_REF": "in the future"}
+_AGE = re.compile(r"year[\s-]+olds?|years?\s+old|\baged?\b", re.IGNORECASE)
+
+
+def readable(value: str, text: str | None = None) -> str:
+    """A TIMEX3 value as a reader reads it: the web page and reports show this, never the
+    code. ``text`` (the expression the value came from) tells an age ("68-year-old") from
+    another span of years. Anything not understood comes back unchanged.
+
+    >>> readable("2011-03-10TMO"), readable("2011-03"), readable("2011"), readable("2011-Q1")
+    ('10 Mar 2011, morning', 'March 2011', '2011', 'first quarter of 2011')
+    >>> readable("P68Y", "68-year-old"), readable("P68Y"), readable("PT2H"), readable("2011-03-10T14:30")
+    ('age 68', '68 years', '2 hours', '10 Mar 2011, 14:30')
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    if value in _REFS:
+        return _REFS[value]
+    m = re.fullmatch(
+        r"(\d{4}|XXXX)-(\d\d)-(\d\d)(?:T(?:(MO|AF|EV|NI|DT|MI)|(\d\d):(\d\d)(?::\d\d)?))?", value
+    )
+    if m and 1 <= int(m.group(2)) <= 12:
+        year = "" if m.group(1) == "XXXX" else " " + m.group(1)
+        day = f"{int(m.group(3))} {_MON_SHORT[int(m.group(2)) - 1]}{year}"
+        if m.group(4):
+            return f"{day}, {_PART[m.group(4)]}"
+        if m.group(5):
+            return f"{day}, {m.group(5)}:{m.group(6)}"
+        return day
+    m = re.fullmatch(r"(\d{4}|XXXX)-(\d\d)", value)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return _MON_LONG[int(m.group(2)) - 1] + ("" if m.group(1) == "XXXX" else " " + m.group(1))
+    m = re.fullmatch(r"(\d{4})-W(\d\d)(?:-(WE))?", value)
+    if m:
+        try:
+            monday = dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 6 if m.group(3) else 1)
+        except ValueError:
+            return value
+        kind = "weekend" if m.group(3) else "week"
+        return f"{kind} of {monday.day} {_MON_SHORT[monday.month - 1]} {monday.year}"
+    m = re.fullmatch(r"(\d{4})-(Q[1-4]|H[12]|SP|SU|FA|WI)", value)
+    if m:
+        part = m.group(2)
+        if part in _SEASON:
+            return f"{_SEASON[part]} {m.group(1)}"
+        if part in _HALF:
+            return f"{_HALF[part]} {m.group(1)}"
+        nth = ("first", "second", "third", "fourth")[int(part[1]) - 1]
+        return f"{nth} quarter of {m.group(1)}"
+    if re.fullmatch(r"\d{4}", value):
+        return value
+    m = re.fullmatch(r"XXXX-WXX-([1-7])", value)
+    if m:
+        return ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[
+            int(m.group(1)) - 1
+        ]
+    if value.startswith("XXXX"):
+        kind = {"XXXX": "a year", "XXXX-XX": "a month", "XXXX-WXX": "a week"}.get(value, "a day")
+        return f"{kind} (not resolved)"
+    if re.fullmatch(r"\d{3}X?", value):
+        return f"{value[:3]}0s"
+    if re.fullmatch(r"\d\d", value):
+        return f"{_ordinal(int(value) + 1)} century"
+    m = re.fullmatch(r"P(?:(\d+(?:\.\d+)?|X)(DE|CE|Y|M|W|D|Q))|PT(\d+(?:\.\d+)?|X)([HMS])", value)
+    if m:
+        n, unit = (m.group(1), _UNIT[m.group(2)]) if m.group(2) else (m.group(3), _TIME_UNIT[m.group(4)])
+        if n == "X":
+            return unit + "s"
+        if unit == "year" and text and _AGE.search(text):
+            return f"age {n}"
+        return f"{n} {unit}" + ("" if n == "1" else "s")
+    return value
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

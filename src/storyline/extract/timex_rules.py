@@ -102,6 +102,8 @@ def _h_month(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
             return "DATE", f"XXXX-{month:02d}"
         if "last year" in rel:
             year = ctx.dct.year - 1
+        elif "next year" in rel:
+            year = ctx.dct.year + 1
         elif "this year" in rel:
             year = ctx.dct.year
         elif mod.startswith("last"):

@@ -43,7 +43,18 @@ from storyline.group.options import GroupOptions, LevelOptions
 from storyline.group.state import STATE_VERSION, Cluster, GroupState, resolve_alias
 
 __all__ = [
-    "Assignment", "Cluster", "Features", "GroupOptions", "GroupState", "Grouper",
-    "LevelOptions", "STATE_VERSION", "compute_features", "detokenize", "group_articles",
-    "headline", "lead_text", "resolve_alias",
+    "Assignment",
+    "Cluster",
+    "Features",
+    "GroupOptions",
+    "GroupState",
+    "Grouper",
+    "LevelOptions",
+    "STATE_VERSION",
+    "compute_features",
+    "detokenize",
+    "group_articles",
+    "headline",
+    "lead_text",
+    "resolve_alias",
 ]

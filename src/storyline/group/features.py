@@ -126,11 +126,16 @@ def compute_features(
         title = (a.title or "").strip()
         texts.append(title + "\n" + body if title and not body.startswith(title) else body)
     words = HashingVectorizer(
-        n_features=options.token_dim, alternate_sign=False, norm=None,
-        stop_words=sorted(STOP_WORDS), token_pattern=r"(?u)\b[^\W\d_][\w'-]*\w\b",
+        n_features=options.token_dim,
+        alternate_sign=False,
+        norm=None,
+        stop_words=sorted(STOP_WORDS),
+        token_pattern=r"(?u)\b[^\W\d_][\w'-]*\w\b",
     )
     ents = HashingVectorizer(
-        n_features=options.entity_dim, alternate_sign=False, norm=None,
+        n_features=options.entity_dim,
+        alternate_sign=False,
+        norm=None,
         analyzer=lambda keys: keys,
     )
     emb = emb_model.encode([lead_text(a, options.lead_sentences) for a in articles])
@@ -141,4 +146,3 @@ def compute_features(
         embedder=emb_model.name,
         titles=[headline(a) for a in articles],
     )
-

@@ -51,16 +51,17 @@ class Grouper:
     ['s-86f7e437fa']
     """
 
-    def __init__(self, options: GroupOptions | None = None,
-                 state: GroupState | None = None) -> None:
+    def __init__(self, options: GroupOptions | None = None, state: GroupState | None = None) -> None:
         self.options = options or GroupOptions()
         if state is not None:
             saved = state.options
             if options is None:
                 self.options = saved
             elif (options.token_dim, options.entity_dim) != (saved.token_dim, saved.entity_dim):
-                raise InputError("grouper state was built with other feature sizes "
-                                 "(token_dim/entity_dim): regroup or keep its options")
+                raise InputError(
+                    "grouper state was built with other feature sizes "
+                    "(token_dim/entity_dim): regroup or keep its options"
+                )
         o = self.options
         self._df_tok = np.zeros(o.token_dim, dtype=np.int64)
         self._df_ent = np.zeros(o.entity_dim, dtype=np.int64)
@@ -141,8 +142,9 @@ class Grouper:
         for i in order:
             story_id, event_id = self._assigned[articles[i].id]
             out.append(Assignment(articles[i].id, story_id, event_id))
-        self._moved_earlier = [Assignment(aid, *self._assigned[aid])
-                               for aid in self._regrouped if aid not in ids]
+        self._moved_earlier = [
+            Assignment(aid, *self._assigned[aid]) for aid in self._regrouped if aid not in ids
+        ]
         return out
 
     def resolve_story(self, story_id: str) -> str:
@@ -163,13 +165,11 @@ class Grouper:
         out = []
         for sid, st in self._stories.items():
             events = [
-                Event(id=eid, title=self._events[eid].title,
-                      article_ids=list(self._events[eid].article_ids))
+                Event(id=eid, title=self._events[eid].title, article_ids=list(self._events[eid].article_ids))
                 for eid in st.events
             ]
             events.sort(key=lambda e: -len(e.article_ids))
-            out.append(Story(id=sid, title=st.title, article_ids=list(st.article_ids),
-                             events=events))
+            out.append(Story(id=sid, title=st.title, article_ids=list(st.article_ids), events=events))
         out.sort(key=lambda s: (-len(s.article_ids), created[s.id]))
         return out
 
@@ -214,6 +214,14 @@ class Grouper:
             self._story_pool.load_state(state.story_pool)
             self._event_pool.load_state(state.event_pool)
 
+    def _story_level(self) -> LevelOptions:
+        """The story options of this grouper's embedder: a sentence model (MiniLM) gives
+        higher cosines to unrelated texts than the hashed vectors, so each has its own
+        tuned story level (see ``GroupOptions.story`` and ``story_dense``)."""
+        if self._embedder_name in (None, "tfidf-hash"):
+            return self.options.story
+        return self.options.story_dense
+
     def _ensure_pools(self, emb_dim: int) -> None:
         if self._story_pool is None:
             o = self.options
@@ -237,21 +245,27 @@ class Grouper:
         t_idx, t_tf = feats.tok[k]
         e_idx, e_tf = feats.ent[k]
         emb = feats.emb[k]
-        x = Vecs(t_idx, self._weigh(t_idx, t_tf, self._df_tok),
-                  e_idx, self._weigh(e_idx, e_tf, self._df_ent),
-                  emb, bool(np.any(emb)))
+        x = Vecs(
+            t_idx,
+            self._weigh(t_idx, t_tf, self._df_tok),
+            e_idx,
+            self._weigh(e_idx, e_tf, self._df_ent),
+            emb,
+            bool(np.any(emb)),
+        )
         if x.tok_val.size and not np.any(x.tok_val):  # only words seen in every document
             x.tok_idx, x.tok_val = x.tok_idx[:0], x.tok_val[:0]
         if x.ent_val.size and not np.any(x.ent_val):
             x.ent_idx, x.ent_val = x.ent_idx[:0], x.ent_val[:0]
         day = _ordinal(article.published)
-        sp.close_expired(day, o.story.window_days)
+        story_lv = self._story_level()
+        sp.close_expired(day, story_lv.window_days)
         self._close_events_of(sp.drain_closed())
         ep.close_expired(day, o.event.window_days)
         ep.drain_closed()
 
         title = feats.titles[k]
-        s_slots, s_score, s_dots = sp.scores(x, o.story, day)
+        s_slots, s_score, s_dots = sp.scores(x, story_lv, day)
         s_slot = e_slot = -1
         if o.events_first:
             # A close match with a recent event decides the story too: the centroid of a
@@ -266,12 +280,11 @@ class Grouper:
                 s_slot = sp.slot_of[parent]
         if s_slot < 0:
             best = int(np.argmax(s_score)) if s_score.size else -1
-            if best >= 0 and s_score[best] >= o.story.threshold:
+            if best >= 0 and s_score[best] >= story_lv.threshold:
                 s_slot = int(s_slots[best])
         if s_slot >= 0:
             story_id = sp.owner[s_slot]
-            sp.update(s_slot, x, (s_dots[0][s_slot], s_dots[1][s_slot], s_dots[2][s_slot]),
-                      day, self._step)
+            sp.update(s_slot, x, (s_dots[0][s_slot], s_dots[1][s_slot], s_dots[2][s_slot]), day, self._step)
             _offer_title(self._stories[story_id], title, float(s_score[s_slot]))
         else:
             story_id = "s-" + _short_hash(article.id)
@@ -282,7 +295,8 @@ class Grouper:
 
         if e_slot < 0 and not o.events_first:
             ev_slots = np.asarray(
-                sorted(ep.slot_of[e] for e in ep.children.get(story_id, ())), dtype=np.int64)
+                sorted(ep.slot_of[e] for e in ep.children.get(story_id, ())), dtype=np.int64
+            )
             slots, score, dots = ep.scores(x, o.event, day, ev_slots)
             best = int(np.argmax(score)) if score.size else -1
             if best >= 0 and score[best] >= o.event.threshold:
@@ -311,19 +325,30 @@ class Grouper:
         """Merge two open stories whose centroids have grown alike: two threads of one
         story that started apart (a market-crash thread beside a bail-out thread). The
         younger story joins the older one, which keeps its id; the younger id stays
-        resolvable through ``resolve_story``."""
+        resolvable through ``resolve_story``.
+
+        Guards that make one story swallowing unrelated ones impossible by construction:
+        the two must be each other's closest open story (mutual), their whole-story
+        profiles must clear ``merge_threshold`` *and* share names as much as an event must
+        share its story's (entity cosine >= ``split_entity_cos``: two trials share
+        "court" and "judge", not the accused), and the merge may move neither story's
+        word centroid by more than ``merge_min_stay`` allows. Merges compare whole
+        stories, never single articles, so no article can chain two stories together."""
         o = self.options
         sp = self._story_pool
         assert sp is not None
         slot = sp.slot_of[story_id]
         if len(sp) < 2:
             return
-        q = sp.centroid(slot)
-        lv = LevelOptions(o.story.w_tok, o.story.w_ent, o.story.w_emb, 0.0, 1.0, 0.0)
-        slots, score, _ = sp.scores(q, lv, float("nan"))
-        score[slot] = -np.inf
-        best = int(np.argmax(score))
-        if score[best] < o.merge_threshold:
+        st = self._story_level()
+        lv = LevelOptions(st.w_tok, st.w_ent, st.w_emb, 0.0, 1.0, 0.0)
+        best, ent_cos, tok_cos = _best_partner(sp, slot, lv)
+        if best < 0 or _best_partner(sp, best, lv)[0] != slot:
+            return  # not each other's closest story: a merge would pick a side
+        _, score, _ = sp.scores(sp.centroid(slot), lv, float("nan"), np.asarray([best]))
+        if score[0] < o.merge_threshold or ent_cos < o.split_entity_cos:
+            return
+        if _stay(float(sp.n_tok[slot]), float(sp.n_tok[best]), tok_cos) < o.merge_min_stay:
             return
         other = sp.owner[best]
         older = self._stories[other].born < self._stories[story_id].born
@@ -382,9 +407,15 @@ class Grouper:
         story.article_ids = [a for a in story.article_ids if a not in moved]
         story.events.remove(event_id)
         story.n_members -= event.n_members
-        self._stories[new_id] = Cluster(new_id, event.title, event.title_score,
-                                         list(event.article_ids), [event_id], event.n_members,
-                                         born=self._step)
+        self._stories[new_id] = Cluster(
+            new_id,
+            event.title,
+            event.title_score,
+            list(event.article_ids),
+            [event_id],
+            event.n_members,
+            born=self._step,
+        )
         for aid in event.article_ids:
             self._assigned[aid] = (new_id, event_id)
             self._regrouped[aid] = (new_id, event_id)
@@ -396,6 +427,29 @@ class Grouper:
         for sid in story_ids:
             for eid in sorted(ep.children.get(sid, ())):
                 ep.close(ep.slot_of[eid])
+
+
+def _best_partner(pool: Pool, slot: int, lv: LevelOptions) -> tuple[int, float, float]:
+    """The open story closest to story ``slot`` (combined score, no time decay), with the
+    entity and word cosines between the two; -1 when there is no other."""
+    if len(pool) < 2:
+        return -1, 0.0, 0.0
+    slots, score, dots = pool.scores(pool.centroid(slot), lv, float("nan"))
+    score[slot] = -np.inf
+    best = int(np.argmax(score))
+    ent = float(dots[1][best]) / math.sqrt(max(float(pool.n_ent[best]), 1e-12))
+    tok = float(dots[0][best]) / math.sqrt(max(float(pool.n_tok[best]), 1e-12))
+    return int(slots[best]), ent, tok
+
+
+def _stay(sq_a: float, sq_b: float, cos: float) -> float:
+    """How little a merge moves the centroids: the smaller, over both stories, of the
+    cosine between a story's summed vector and the merged sum (squared norms ``sq_a``,
+    ``sq_b``, cosine ``cos`` between them). 1 = unmoved; two equal halves at cosine .3
+    give .81; a big story landing on a small one gives close to ``cos``."""
+    a, b = math.sqrt(max(sq_a, 0.0)), math.sqrt(max(sq_b, 0.0))
+    whole = math.sqrt(max(a * a + b * b + 2 * a * b * cos, 1e-12))
+    return min((a + b * cos) / whole, (b + a * cos) / whole)
 
 
 def _short_hash(text: str) -> str:
@@ -446,16 +500,14 @@ def _joins_original(articles: list[Article], assigned: set[str]) -> list[bool]:
     return out
 
 
-def _resolve(article: Article, by_id: dict[str, Article],
-             assigned: dict[str, tuple[str, str]]) -> str:
+def _resolve(article: Article, by_id: dict[str, Article], assigned: dict[str, tuple[str, str]]) -> str:
     """Follow duplicate_of links to an article that was grouped."""
     current, seen = article.duplicate_of or "", set()
     while current not in assigned and current in by_id and current not in seen:
         seen.add(current)
         current = by_id[current].duplicate_of or ""
     if current not in assigned:
-        raise InputError(f"article {article.id!r}: its original {article.duplicate_of!r} "
-                         "was not grouped")
+        raise InputError(f"article {article.id!r}: its original {article.duplicate_of!r} was not grouped")
     return current
 
 

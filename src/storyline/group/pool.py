@@ -77,8 +77,7 @@ class Pool:
 
         self.tok, self.ent = widen(self.tok, 1), widen(self.ent, 1)
         self.emb = widen(self.emb, 0)
-        self.n_tok, self.n_ent, self.n_emb = (widen(a, 0) for a in
-                                              (self.n_tok, self.n_ent, self.n_emb))
+        self.n_tok, self.n_ent, self.n_emb = (widen(a, 0) for a in (self.n_tok, self.n_ent, self.n_emb))
         self.last = widen(self.last, 0, np.nan)
         self.seen = widen(self.seen, 0, -1)
         self.cap = new
@@ -178,8 +177,7 @@ class Pool:
             score -= lv.time_weight * np.clip(gap / lv.window_days, 0.0, 1.0)
         return slots, score, (d_tok, d_ent, d_emb)
 
-    def update(self, slot: int, x: Vecs, dots: tuple[float, float, float], day: float,
-               step: int) -> None:
+    def update(self, slot: int, x: Vecs, dots: tuple[float, float, float], day: float, step: int) -> None:
         """Add ``x`` to the centroid sum; squared norms follow |c+x|^2 = |c|^2 + 2c.x + |x|^2."""
         if x.tok_idx.size:
             self.tok[x.tok_idx, slot] += x.tok_val
@@ -205,14 +203,15 @@ class Pool:
         part's own vocabulary.
         """
         out = []
-        for mine, theirs, touched in ((self.tok, part.tok, part.touched_tok),
-                                      (self.ent, part.ent, part.touched_ent)):
+        for mine, theirs, touched in (
+            (self.tok, part.tok, part.touched_tok),
+            (self.ent, part.ent, part.touched_ent),
+        ):
             rows = _rows(touched[pslot])
             e = theirs[rows, pslot].astype(np.float64)
             whole = mine[:, slot].astype(np.float64)
             rest_rows = whole[rows] - e
-            rest_sq = float(whole @ whole) - float(whole[rows] @ whole[rows]) \
-                + float(rest_rows @ rest_rows)
+            rest_sq = float(whole @ whole) - float(whole[rows] @ whole[rows]) + float(rest_rows @ rest_rows)
             out.append(_cos(float(e @ rest_rows), float(e @ e), rest_sq))
         e = part.emb[pslot].astype(np.float64)
         rest = self.emb[slot].astype(np.float64) - e
@@ -223,21 +222,23 @@ class Pool:
         """The unit-length centroid of cluster ``slot``, in the form of an article's vectors
         (so ``scores`` can compare it with the other clusters)."""
         parts = []
-        for arr, touched, norm in ((self.tok, self.touched_tok, self.n_tok),
-                                   (self.ent, self.touched_ent, self.n_ent)):
+        for arr, touched, norm in (
+            (self.tok, self.touched_tok, self.n_tok),
+            (self.ent, self.touched_ent, self.n_ent),
+        ):
             rows = _rows(touched[slot])
             vals = arr[rows, slot] / np.float32(math.sqrt(max(norm[slot], 1e-12)))
             parts += [rows, vals.astype(np.float32)]
         emb = self.emb[slot] / np.float32(math.sqrt(max(self.n_emb[slot], 1e-12)))
-        return Vecs(parts[0], parts[1], parts[2], parts[3], emb.astype(np.float32),
-                     bool(np.any(emb)))
+        return Vecs(parts[0], parts[1], parts[2], parts[3], emb.astype(np.float32), bool(np.any(emb)))
 
     def transfer(self, slot: int, part: Pool, pslot: int, sign: float) -> None:
         """Add (``sign`` 1) or remove (-1) the sums of ``part``'s cluster ``pslot`` to this
         pool's cluster ``slot``; its squared norms are recomputed."""
         for mine, theirs, touched, mine_t in (
-                (self.tok, part.tok, part.touched_tok, self.touched_tok),
-                (self.ent, part.ent, part.touched_ent, self.touched_ent)):
+            (self.tok, part.tok, part.touched_tok, self.touched_tok),
+            (self.ent, part.ent, part.touched_ent, self.touched_ent),
+        ):
             rows = _rows(touched[pslot])
             mine[rows, slot] += sign * theirs[rows, pslot]
             if sign > 0:
@@ -265,22 +266,27 @@ class Pool:
         for s, cid in enumerate(self.owner):
             tok_nz = _rows(self.touched_tok[s])
             ent_nz = _rows(self.touched_ent[s])
-            slots.append({
-                "id": cid, "parent": self.parent[s],
-                "tok": [tok_nz.tolist(), self.tok[tok_nz, s].tolist()],
-                "ent": [ent_nz.tolist(), self.ent[ent_nz, s].tolist()],
-                "emb": self.emb[s].tolist(),
-                "norms": [float(self.n_tok[s]), float(self.n_ent[s]), float(self.n_emb[s])],
-                "last": None if math.isnan(self.last[s]) else float(self.last[s]),
-                "seen": int(self.seen[s]),
-            })
+            slots.append(
+                {
+                    "id": cid,
+                    "parent": self.parent[s],
+                    "tok": [tok_nz.tolist(), self.tok[tok_nz, s].tolist()],
+                    "ent": [ent_nz.tolist(), self.ent[ent_nz, s].tolist()],
+                    "emb": self.emb[s].tolist(),
+                    "norms": [float(self.n_tok[s]), float(self.n_ent[s]), float(self.n_emb[s])],
+                    "last": None if math.isnan(self.last[s]) else float(self.last[s]),
+                    "seen": int(self.seen[s]),
+                }
+            )
         return {"slots": slots}
 
     def load_state(self, data: dict[str, Any]) -> None:
         for item in data["slots"]:
             s = self.new_slot(item["id"], item["parent"])
-            for arr, touched, key in ((self.tok, self.touched_tok, "tok"),
-                                      (self.ent, self.touched_ent, "ent")):
+            for arr, touched, key in (
+                (self.tok, self.touched_tok, "tok"),
+                (self.ent, self.touched_ent, "ent"),
+            ):
                 rows = np.asarray(item[key][0], dtype=np.int64)
                 arr[rows, s] = item[key][1]
                 touched[s] = [rows]
@@ -298,7 +304,6 @@ def _rows(parts: list[np.ndarray]) -> np.ndarray:
     if not parts:
         return np.zeros(0, dtype=np.int64)
     return np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
-
 
 
 def _sparse_dots(mat: np.ndarray, idx: np.ndarray, val: np.ndarray, cols: Any, k: int) -> np.ndarray:

@@ -40,8 +40,15 @@ class Cluster:
 
     def copy(self) -> Cluster:
         """A copy whose member lists can change without touching this one."""
-        return Cluster(self.id, self.title, self.title_score, list(self.article_ids),
-                       list(self.events), self.n_members, self.born)
+        return Cluster(
+            self.id,
+            self.title,
+            self.title_score,
+            list(self.article_ids),
+            list(self.events),
+            self.n_members,
+            self.born,
+        )
 
 
 @dataclass
@@ -97,8 +104,10 @@ class GroupState:
         if data.get("version") == 1:
             data = _upgrade_v1(data)
         if data.get("version") != STATE_VERSION:
-            raise InputError(f"grouper state version {data.get('version')!r} is not "
-                             f"{STATE_VERSION}: regroup from the articles")
+            raise InputError(
+                f"grouper state version {data.get('version')!r} is not "
+                f"{STATE_VERSION}: regroup from the articles"
+            )
         return cls(
             options=options_from_dict(data["options"]),
             embedder=data["embedder"],
@@ -134,6 +143,5 @@ def _upgrade_v1(data: Mapping[str, Any]) -> dict[str, Any]:
     story was merged yet."""
     out = dict(data, version=2, alias={})
     for key in ("stories", "events"):  # clusters were saved in the order they were opened
-        out[key] = [dict(c, n_members=len(c["article_ids"]), born=k)
-                    for k, c in enumerate(data[key])]
+        out[key] = [dict(c, n_members=len(c["article_ids"]), born=k) for k, c in enumerate(data[key])]
     return out

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from storyline.ingest import meta
 from storyline.ingest.base import IngestOptions, Record, error, readable, short_id, valid_text
 from storyline.model import Article, IngestError, Removed
+from storyline.noise import boilerplate_reason
 from storyline.text import normalize_space
 
 if TYPE_CHECKING:
@@ -47,7 +48,8 @@ def prepare(
             cuts.append(_text_cut(len(html), opts.max_html_chars, "html"))
             html = html[: opts.max_html_chars]
         doc = clean.extract_html(html, url=record.url, options=clean_options)
-        raw_text, body, removed = doc.text, doc.text, list(doc.removed)
+        raw_text = body = fix_mojibake(doc.text)
+        removed = list(doc.removed)
         if len(body) > opts.max_text_chars:
             cuts.append(_text_cut(len(body), opts.max_text_chars))
             raw_text = body = body[: opts.max_text_chars]
@@ -57,7 +59,7 @@ def prepare(
         if not published and doc.date and meta.valid_date(doc.date):
             published, evidence, inferred = doc.date, "HTML metadata", False
     else:
-        raw_text = record.text
+        raw_text = fix_mojibake(record.text)
         if len(raw_text) > opts.max_text_chars:
             cuts.append(_text_cut(len(raw_text), opts.max_text_chars))
             raw_text = raw_text[: opts.max_text_chars]
@@ -99,10 +101,15 @@ def prepare(
     body = normalize_space(body)
     if not body:
         return error(record.source, "no article text left after cleaning")
+    furniture = boilerplate_reason(body, title)
+    if furniture:
+        # A page of furniture only (an edition prompt, a cookie notice, a "no longer
+        # available" page) would form a story of its own: reported, not grouped.
+        return error(record.source, f"only page furniture ({furniture}), no article text; not grouped")
     return Article(
         id=record.id,
         text=body,
-        title=_cut(title, opts.max_title_chars, "title", cuts),
+        title=_cut(fix_mojibake(title) if title else title, opts.max_title_chars, "title", cuts),
         outlet=_cut(outlet, 200, "outlet", cuts),
         byline=_cut(byline, 200, "byline", cuts),
         url=_cut(record.url, 2000, "url", cuts),
@@ -112,6 +119,27 @@ def prepare(
         raw_text=raw_text,
         removed=removed + cuts,
         source=record.source,
+    )
+
+
+def fix_mojibake(text: str) -> str:
+    """``text`` with mojibake repaired ("Steenkampâ€™s" -> "Steenkamp's") by ftfy, which
+    changes only what decodes better another way: a page read with the wrong encoding
+    would otherwise reach titles, summaries and search in its garbled form."""
+    import ftfy  # a core dependency; imported here so that ingest stays light to import
+
+    # Only the encoding repair: quotes, ligatures, widths, line breaks and entities are the
+    # text's own and stay as written (summaries quote the text verbatim).
+    return str(
+        ftfy.fix_text(
+            text,
+            unescape_html=False,
+            uncurl_quotes=False,
+            fix_latin_ligatures=False,
+            fix_character_width=False,
+            fix_line_breaks=False,
+            normalization=None,
+        )
     )
 
 

@@ -2,8 +2,9 @@
 
 ``walk`` turns the paths a user gives into ``InputFile``s (and an ``IngestError`` per path
 that does not exist), in a fixed order; ``read_file`` reads one of them with its registered
-format. Engines differ only in how they partition these files and their records, so they
-see the same inputs in the same order and read each with the same code.
+format (an http(s) URL is an ``InputFile`` too, fetched when read: ``ingest.live``).
+Engines differ only in how they partition these files and their records, so they see the
+same inputs in the same order and read each with the same code.
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ from storyline.ingest.base import (
     error,
     file_kind,
     readable,
+    short_id,
     split_suffix,
 )
+from storyline.ingest.fetch import FetchError, check_url, is_url
 from storyline.ingest.formats import Format, format_for
+from storyline.ingest.live import read_url
 from storyline.model import IngestError
 
 
@@ -37,12 +41,23 @@ class InputFile:
     suffix: str
     gz: bool
     format: Format | None
+    # An http(s) URL to fetch instead of a file (a feed or a page, see ``ingest.live``).
+    url: str | None = None
 
     @classmethod
     def of(cls, path: str | Path) -> InputFile:
         p = Path(path)
         suffix, gz = split_suffix(p)
         return cls(p, suffix, gz, format_for(suffix))
+
+    @classmethod
+    def of_url(cls, url: str) -> InputFile:
+        return cls(Path(short_id(url)), "", False, None, url)
+
+    @property
+    def name(self) -> str:
+        """What errors call this input: the URL, or the file's path."""
+        return self.url or str(self.path)
 
     def size(self) -> int:
         """Bytes on disk (compressed), 0 when it cannot be read: for planning only."""
@@ -64,6 +79,12 @@ def walk(paths: Iterable[str | Path]) -> Iterator[InputFile | IngestError]:
     """
     seen: set[tuple[int, int]] = set()
     for raw in paths:
+        if isinstance(raw, str) and is_url(raw):  # fetched when read (ingest.live), not a path
+            try:
+                yield InputFile.of_url(check_url(raw))
+            except FetchError as exc:
+                yield error(raw, str(exc))
+            continue
         path = Path(raw)
         try:
             st = path.stat()
@@ -126,12 +147,15 @@ def read_file(file: InputFile, options: IngestOptions | None = None) -> Iterator
     and reading goes on with the next file; and a reader that is still going after the
     per-file time budget is stopped between records, with an error saying where.
     """
-    src = str(file.path)
-    if file.format is None:
+    src = file.name
+    opts = options or IngestOptions()
+    if file.url is not None:
+        records = read_url(file.url, opts)
+    elif file.format is None:
         yield error(src, f"unsupported file type {file.suffix or '(no extension)'!r}")
         return
-    opts = options or IngestOptions()
-    records = file.format.read(file.path, opts)
+    else:
+        records = file.format.read(file.path, opts)
     count, spent = 0, 0.0
     while True:
         start = time.monotonic()

@@ -13,11 +13,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 import numpy as np
 
 from storyline.errors import InputError
-from storyline.model import Article, IngestError, Story
+from storyline.model import Article, IngestError, Revision, Story
 
 # Bumped when a stored layout changes in a way an older storyline cannot read. Adding a
 # table (``analyses``) is not such a change: older stores gain it when next opened to write.
@@ -60,6 +61,24 @@ class StoryListing:
     first_date: str | None
     last_date: str | None
     n_articles: int
+    # Distinct outlets of its articles, why it is noise (None: news), when it was analysed.
+    n_outlets: int = 0
+    noise: str | None = None
+    updated: str | None = None
+
+    @property
+    def major(self) -> bool:
+        """Covered widely enough to lead a list: ``MAJOR_ARTICLES`` articles from
+        ``MAJOR_OUTLETS`` outlets, and not noise."""
+        return self.noise is None and self.n_articles >= MAJOR_ARTICLES and self.n_outlets >= MAJOR_OUTLETS
+
+
+# A story lists first (``story_listing``) when it has this many articles from this many
+# outlets: one outlet's one-off article is not yet a story others followed.
+MAJOR_ARTICLES, MAJOR_OUTLETS = 3, 2
+# A story whose latest article is within this many days of the store's latest is "recent":
+# recent stories rank before older ones of their tier.
+RECENT_DAYS = 30
 
 
 @runtime_checkable
@@ -134,8 +153,19 @@ class StoryStore(Protocol):
         """The cleaned text of these articles, without decoding the rest of their JSON."""
         ...
 
-    def story_listing(self, offset: int = 0, limit: int | None = None) -> list[StoryListing]:
-        """Stories newest first (latest date, then earliest date, then size), one page."""
+    def story_listing(
+        self, offset: int = 0, limit: int | None = None, *, noise: bool = False
+    ) -> list[StoryListing]:
+        """Stories ranked by coverage and recency, one page: those with ``MAJOR_ARTICLES``
+        articles from ``MAJOR_OUTLETS`` outlets first, then other stories of
+        ``MAJOR_ARTICLES`` articles, then the rest (a one-article story never buries a big
+        one); within each, recent ones (``RECENT_DAYS`` of the latest) first, then more
+        outlets, more articles, later last date. Noise stories are left out unless
+        ``noise`` (then listed last)."""
+        ...
+
+    def count_listed(self, noise: bool = False) -> int:
+        """How many stories ``story_listing`` lists (noise ones only when ``noise``)."""
         ...
 
     def story_titles(self, ids: Iterable[str]) -> dict[str, str]:
@@ -152,8 +182,16 @@ class StoryStore(Protocol):
 
     def groups(self) -> dict[str, tuple[str | None, str | None]]: ...
 
-    def search(self, query: str, limit: int = 50) -> list[str]:
-        """Ids of articles holding every word of ``query`` (title or text), best first."""
+    def search(
+        self, query: str, limit: int = 50, *, offset: int = 0, since: str | None = None,
+        until: str | None = None,
+    ) -> list[str]:
+        """Ids of articles holding every word of ``query`` (title or text, stemmed), best
+        first, one page; ``since``/``until`` (ISO dates, inclusive) bound their dates."""
+        ...
+
+    def search_stories(self, query: str, limit: int = 20) -> list[str]:
+        """Ids of stories whose title or entity names hold every word of ``query``, stemmed."""
         ...
 
     def put_analyses(self, items: dict[str, dict]) -> None:
@@ -174,11 +212,48 @@ class StoryStore(Protocol):
 
     def story(self, story_id: str) -> Story | None: ...
 
+    # Revisions: what each run changed in a story (``storyline.changes``).
+    def add_revisions(self, revisions: Iterable[Revision]) -> list[int]:
+        """Store revisions in the given order; each gets the next number of the store
+        (set on the record too, and returned)."""
+        ...
+
+    def revisions(
+        self,
+        story_ids: Iterable[str] | None = None,
+        since: str | int | None = None,
+        limit: int | None = None,
+    ) -> list[Revision]:
+        """Stored revisions, newest first: all, or those of these stories; ``since`` a
+        revision number (those after it) or a UTC ISO time (those made after it)."""
+        ...
+
+    def revised_stories(self, since: str | int | None = None) -> dict[str, int]:
+        """story id -> the number of its latest revision (after ``since``), read from the
+        indexed columns only: what a list marks as new."""
+        ...
+
+    def latest_revision(self) -> int:
+        """The number of the store's latest revision (0: none)."""
+        ...
+
     def add_errors(self, errors: Iterable[IngestError]) -> None: ...
 
     def errors(self) -> list[IngestError]: ...
 
     def integrity_ok(self) -> bool: ...
+
+
+def outlet_count(rows: Iterable[tuple[str | None, str | None]]) -> int:
+    """Distinct outlets among (outlet, url) pairs: the outlet, else the URL's host ("www."
+    dropped), as the list pages name a source; a pair with neither is not counted."""
+    names = set()
+    for outlet, url in rows:
+        host = urlsplit(url).hostname if url else None
+        name = (outlet or "").strip().lower() or (host or "").removeprefix("www.")
+        if name:
+            names.add(name)
+    return len(names)
 
 
 def signature_bytes(signature: np.ndarray) -> bytes:

@@ -21,13 +21,26 @@ import numpy as np
 
 from storyline.errors import InputError, MissingExtraError
 from storyline.ingest import content_hash
-from storyline.model import Article, IngestError, Story, article_from_dict, story_from_dict, to_dict
+from storyline.model import (
+    Article,
+    IngestError,
+    Revision,
+    Story,
+    article_from_dict,
+    revision_from_dict,
+    story_from_dict,
+    to_dict,
+)
 from storyline.store.base import (
+    MAJOR_ARTICLES,
+    MAJOR_OUTLETS,
+    RECENT_DAYS,
     STORE_VERSION,
     ArticleRow,
     StoredBatch,
     StoryListing,
     fts_phrases,
+    outlet_count,
     signature_array,
     signature_bytes,
     store_label,
@@ -78,8 +91,37 @@ CREATE TABLE IF NOT EXISTS errors (
 CREATE TABLE IF NOT EXISTS analyses (
     id TEXT COLLATE "C" PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
     data TEXT NOT NULL
-)
+);
+CREATE TABLE IF NOT EXISTS revisions (
+    number BIGSERIAL PRIMARY KEY,
+    story_id TEXT COLLATE "C" NOT NULL,
+    at TEXT COLLATE "C" NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS revisions_story ON revisions(story_id, number);
+CREATE INDEX IF NOT EXISTS revisions_at ON revisions(at)
 """
+# Columns and indexes the stories table gained after it first shipped: added to an older store
+# when it is next opened to write (``_migrate``); ``fts`` finds a story by title and entities.
+STORY_MIGRATION = (
+    "ALTER TABLE stories ADD COLUMN IF NOT EXISTS n_outlets INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE stories ADD COLUMN IF NOT EXISTS noise TEXT",
+    "ALTER TABLE stories ADD COLUMN IF NOT EXISTS fts TSVECTOR",
+    "CREATE INDEX IF NOT EXISTS stories_fts ON stories USING GIN (fts)",
+)
+# English stemming ("airstrike" finds "airstrikes"); a store indexed with another
+# configuration is re-indexed when next opened to write.
+FTS_CONFIG = "english"
+# The list order (``story_listing``), as in the SQLite store.
+_RANK = (
+    f" ORDER BY (noise IS NOT NULL), (n_articles >= {MAJOR_ARTICLES} AND n_outlets >= {MAJOR_OUTLETS})"
+    f" DESC, (n_articles >= {MAJOR_ARTICLES}) DESC,"
+    " (CASE WHEN last_date ~ '^\\d{4}-\\d{2}-\\d{2}' THEN substr(last_date, 1, 10)::date END"
+    " >= (SELECT MAX(CASE WHEN last_date ~ '^\\d{4}-\\d{2}-\\d{2}' THEN substr(last_date, 1, 10)::date END)"
+    f" FROM stories) - {RECENT_DAYS}) DESC NULLS LAST,"
+    " n_outlets DESC, n_articles DESC, COALESCE(last_date, '') DESC, id"
+)
+
 # Any constant works: the lock is per database, and a storyline store is one database.
 # (The two halves spell "stor" "ylin" in ASCII, to stay clear of other applications' keys.)
 WRITE_LOCK = (0x73746F72, 0x796C696E)
@@ -123,6 +165,7 @@ class PostgresStore:
         self.readonly = readonly
         self.wait, self.on_wait = wait, on_wait
         self._depth = 0
+        self._revisions = True  # False on a read-only store written before revisions existed
         name = store_label(url)
         try:
             self.conn: psycopg.Connection[Any] = pg.connect(
@@ -137,12 +180,17 @@ class PostgresStore:
                 self.conn.execute("SET default_transaction_read_only = on")
                 if self.conn.execute("SELECT to_regclass('articles')").fetchone()[0] is None:
                     raise InputError(f"{name}: no storyline store in this database")
+                self._revisions = self._one("SELECT to_regclass('revisions')") is not None
+                self._ranked = self._one(
+                    "SELECT 1 FROM information_schema.columns WHERE table_name = 'stories'"
+                    " AND column_name = 'noise' AND table_schema = current_schema()") is not None
                 self._check_version(name)
                 return
             with self.writing():
                 for stmt in SCHEMA.split(";"):
                     if stmt.strip():
                         self.conn.execute(stmt)
+                self._migrate()
                 self._check_version(name)
         except pg.errors.LockNotAvailable:
             self.conn.close()
@@ -157,6 +205,42 @@ class PostgresStore:
         except InputError:
             self.conn.close()
             raise
+
+    def _migrate(self) -> None:
+        """Bring a store made by an older version up to date (inside the opening write
+        transaction): the stories' list and search columns, filled from their articles,
+        and the articles' search vectors in the stemmed configuration."""
+        had = self._one(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = 'stories'"
+            " AND column_name = 'n_outlets' AND table_schema = current_schema()") is not None
+        for stmt in STORY_MIGRATION:
+            self.conn.execute(stmt)
+        self._ranked = True
+        if not had:
+            for (data,) in self.conn.execute("SELECT data FROM stories").fetchall():
+                story = story_from_dict(json.loads(data))
+                self.conn.execute("UPDATE stories SET n_outlets = %s, noise = %s WHERE id = %s",
+                                  (self._outlets_of(story.article_ids), story.noise, story.id))
+                self._index_story(story)
+        if self.get_meta("fts_config") != FTS_CONFIG:
+            self.conn.execute(
+                f"UPDATE articles SET fts = to_tsvector('{FTS_CONFIG}', left(COALESCE(title, '') || ' '"
+                f" || COALESCE(data::json ->> 'text', ''), {MAX_INDEXED_CHARS}))")
+            self.set_meta("fts_config", FTS_CONFIG)
+
+    def _outlets_of(self, article_ids: list[str]) -> int:
+        """How many distinct outlets (else URL hosts) published these articles."""
+        rows = self.conn.execute(
+            "SELECT outlet, CASE WHEN outlet IS NULL THEN data::json ->> 'url' END FROM articles"
+            " WHERE id = ANY(%s)", ([pg_text(i) for i in dict.fromkeys(article_ids)],))
+        return outlet_count(rows)
+
+    def _index_story(self, story: Story) -> None:
+        names = " ".join(dict.fromkeys(n for e in story.entities for n in [e.name, *e.variants]))
+        self.conn.execute(
+            f"UPDATE stories SET fts = setweight(to_tsvector('{FTS_CONFIG}', %s), 'A')"
+            f" || to_tsvector('{FTS_CONFIG}', %s) WHERE id = %s",
+            (pg_text(story.title), pg_text(names), story.id))
 
     def _check_version(self, name: str) -> None:
         version = self.get_meta("store_version")
@@ -265,7 +349,7 @@ class PostgresStore:
                 self.conn.execute(
                     "INSERT INTO articles(id, seq, hash, published, title, outlet, source, duplicate_of,"
                     " signature, shingles, data, fts)"
-                    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s, to_tsvector('simple', %s))",
+                    f" VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s, to_tsvector('{FTS_CONFIG}', %s))",
                     (
                         art.id,
                         seq,
@@ -346,15 +430,29 @@ class PostgresStore:
                                  ([pg_text(i) for i in dict.fromkeys(ids)],))
         return {aid: text or "" for aid, text in rows}
 
-    def story_listing(self, offset: int = 0, limit: int | None = None) -> list[StoryListing]:
-        """Stories newest first (latest date, earliest date, size, id), one page of them."""
+    def story_listing(
+        self, offset: int = 0, limit: int | None = None, *, noise: bool = False
+    ) -> list[StoryListing]:
+        """Stories ranked by coverage and recency (``_RANK``), one page; noise stories only
+        when ``noise`` (last). A read-only store made before the ranking columns lists
+        newest first, as it did then."""
+        page = (None if limit is None else max(0, limit), max(0, offset))
+        if not self._ranked:
+            rows = self.conn.execute(
+                "SELECT id, title, first_date, last_date, n_articles, 0, NULL, updated FROM stories"
+                " ORDER BY COALESCE(last_date, '') DESC, COALESCE(first_date, '') DESC,"
+                " n_articles DESC, id LIMIT %s OFFSET %s", page)
+            return [StoryListing(*r) for r in rows]
+        where = "" if noise else " WHERE noise IS NULL"
         rows = self.conn.execute(
-            "SELECT id, title, first_date, last_date, n_articles FROM stories"
-            " ORDER BY COALESCE(last_date, '') DESC, COALESCE(first_date, '') DESC,"
-            " n_articles DESC, id LIMIT %s OFFSET %s",
-            (None if limit is None else max(0, limit), max(0, offset)),
-        )
+            "SELECT id, title, first_date, last_date, n_articles, n_outlets, noise, updated"
+            f" FROM stories{where}{_RANK} LIMIT %s OFFSET %s", page)
         return [StoryListing(*r) for r in rows]
+
+    def count_listed(self, noise: bool = False) -> int:
+        if noise or not self._ranked:
+            return self.count_stories()
+        return int(self._one("SELECT COUNT(*) FROM stories WHERE noise IS NULL"))
 
     def story_titles(self, ids: Iterable[str]) -> dict[str, str]:
         rows = self.conn.execute("SELECT id, title FROM stories WHERE id = ANY(%s)",
@@ -388,14 +486,36 @@ class PostgresStore:
         rows = self.conn.execute("SELECT id, story_id, event_id FROM articles ORDER BY seq")
         return {aid: (sid, eid) for aid, sid, eid in rows}
 
-    def search(self, query: str, limit: int = 50) -> list[str]:
-        """Article ids holding every word of ``query`` (title or text), best first."""
+    def search(
+        self, query: str, limit: int = 50, *, offset: int = 0, since: str | None = None,
+        until: str | None = None,
+    ) -> list[str]:
+        """Ids of articles holding every word of ``query`` (title or text, stemmed), best
+        first, one page; ``since``/``until`` (ISO dates, inclusive) bound their dates."""
         if not query.strip():
             return []
+        where, params = "", [pg_text(fts_phrases(query))]
+        if since:
+            where += " AND published >= %s"
+            params.append(since)
+        if until:
+            where += " AND published <= %s"
+            params.append(until + "~")  # "~" sorts after any time part of that day
         rows = self.conn.execute(
-            "SELECT id FROM articles, websearch_to_tsquery('simple', %s) AS q WHERE fts @@ q"
-            " ORDER BY ts_rank_cd(fts, q) DESC, seq LIMIT %s",
-            (pg_text(fts_phrases(query)), limit),
+            f"SELECT id FROM articles, websearch_to_tsquery('{FTS_CONFIG}', %s) AS q WHERE fts @@ q"
+            f"{where} ORDER BY ts_rank_cd(fts, q) DESC, seq LIMIT %s OFFSET %s",
+            (*params, max(0, limit), max(0, offset)),
+        )
+        return [r[0] for r in rows]
+
+    def search_stories(self, query: str, limit: int = 20) -> list[str]:
+        """Ids of stories whose title or entity names hold every word of ``query``, stemmed."""
+        if not query.strip() or not self._ranked:
+            return []
+        rows = self.conn.execute(
+            f"SELECT id FROM stories, websearch_to_tsquery('{FTS_CONFIG}', %s) AS q WHERE fts @@ q"
+            " ORDER BY ts_rank_cd(fts, q) DESC, n_articles DESC, id LIMIT %s",
+            (pg_text(fts_phrases(query)), max(0, limit)),
         )
         return [r[0] for r in rows]
 
@@ -422,10 +542,12 @@ class PostgresStore:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self.writing():
             self.conn.execute(
-                "INSERT INTO stories(id, title, first_date, last_date, n_articles, updated, data)"
-                " VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title,"
+                "INSERT INTO stories(id, title, first_date, last_date, n_articles, updated, data,"
+                " n_outlets, noise)"
+                " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title,"
                 " first_date = EXCLUDED.first_date, last_date = EXCLUDED.last_date,"
-                " n_articles = EXCLUDED.n_articles, updated = EXCLUDED.updated, data = EXCLUDED.data",
+                " n_articles = EXCLUDED.n_articles, updated = EXCLUDED.updated, data = EXCLUDED.data,"
+                " n_outlets = EXCLUDED.n_outlets, noise = EXCLUDED.noise",
                 (
                     story.id,
                     pg_text(story.title),
@@ -434,8 +556,11 @@ class PostgresStore:
                     len(story.article_ids),
                     now,
                     json.dumps(to_dict(story), ensure_ascii=False),
+                    self._outlets_of(story.article_ids),
+                    pg_text(story.noise),
                 ),
             )
+            self._index_story(story)
 
     def delete_story(self, story_id: str) -> None:
         with self.writing():
@@ -452,6 +577,68 @@ class PostgresStore:
     def story(self, story_id: str) -> Story | None:
         data = self._one("SELECT data FROM stories WHERE id = %s", (story_id,))
         return story_from_dict(json.loads(data)) if data is not None else None
+
+    # -- revisions ------------------------------------------------------------------
+    def add_revisions(self, revisions: Iterable[Revision]) -> list[int]:
+        """Store revisions in order, numbering them (a sequence: never reused)."""
+        numbers = []
+        with self.writing():
+            for rev in revisions:
+                data = json.dumps({**to_dict(rev), "number": 0}, ensure_ascii=False)
+                rev.number = int(
+                    self._one(
+                        "INSERT INTO revisions(story_id, at, data) VALUES (%s, %s, %s) RETURNING number",
+                        (pg_text(rev.story_id), pg_text(rev.at), data),
+                    )
+                )
+                numbers.append(rev.number)
+        return numbers
+
+    @staticmethod
+    def _since(since: str | int | None) -> tuple[str, list[Any]]:
+        if since is None:
+            return "", []
+        if isinstance(since, int):
+            return " AND number > %s", [since]
+        return " AND at > %s", [pg_text(since)]
+
+    def revisions(
+        self,
+        story_ids: Iterable[str] | None = None,
+        since: str | int | None = None,
+        limit: int | None = None,
+    ) -> list[Revision]:
+        """Stored revisions, newest first (of these stories; after ``since``)."""
+        if not self._revisions:
+            return []
+        where, params = self._since(since)
+        if story_ids is not None:
+            where += " AND story_id = ANY(%s)"
+            params.append([pg_text(i) for i in dict.fromkeys(story_ids)])
+        rows = self.conn.execute(
+            f"SELECT number, data FROM revisions WHERE TRUE{where} ORDER BY number DESC LIMIT %s",
+            (*params, None if limit is None else max(0, limit)),
+        )
+        out = []
+        for number, data in rows:
+            rev = revision_from_dict(json.loads(data))
+            rev.number = int(number)
+            out.append(rev)
+        return out
+
+    def revised_stories(self, since: str | int | None = None) -> dict[str, int]:
+        if not self._revisions:
+            return {}
+        where, params = self._since(since)
+        rows = self.conn.execute(
+            f"SELECT story_id, MAX(number) FROM revisions WHERE TRUE{where} GROUP BY story_id", params
+        )
+        return {sid: int(n) for sid, n in rows}
+
+    def latest_revision(self) -> int:
+        if not self._revisions:
+            return 0
+        return int(self._one("SELECT COALESCE(MAX(number), 0) FROM revisions"))
 
     # -- errors ---------------------------------------------------------------------
     def add_errors(self, errors: Iterable[IngestError]) -> None:
@@ -473,6 +660,6 @@ class PostgresStore:
     def integrity_ok(self) -> bool:
         """Whether every table answers. The server guards its own files: there is no
         whole-file check to run as SQLite's ``integrity_check``."""
-        for table in ("meta", "articles", "stories", "errors", "analyses"):
+        for table in ("meta", "articles", "stories", "errors", "analyses") + ("revisions",) * self._revisions:
             self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchall()
         return True

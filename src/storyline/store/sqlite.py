@@ -22,13 +22,26 @@ import numpy as np
 
 from storyline.errors import InputError
 from storyline.ingest import content_hash
-from storyline.model import Article, IngestError, Story, article_from_dict, story_from_dict, to_dict
+from storyline.model import (
+    Article,
+    IngestError,
+    Revision,
+    Story,
+    article_from_dict,
+    revision_from_dict,
+    story_from_dict,
+    to_dict,
+)
 from storyline.store.base import (
+    MAJOR_ARTICLES,
+    MAJOR_OUTLETS,
+    RECENT_DAYS,
     STORE_VERSION,
     ArticleRow,
     StoredBatch,
     StoryListing,
     fts_phrases,
+    outlet_count,
     signature_array,
     signature_bytes,
     wait_for_write_lock,
@@ -73,8 +86,34 @@ CREATE TABLE IF NOT EXISTS analyses (
     id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
     data TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS revisions (
+    number INTEGER PRIMARY KEY AUTOINCREMENT,
+    story_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS revisions_story ON revisions(story_id, number);
+CREATE INDEX IF NOT EXISTS revisions_at ON revisions(at);
 """
-FTS = "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(id UNINDEXED, title, text)"
+# Porter stemming: "airstrike" finds "airstrikes". A store made before it is re-indexed when
+# next opened to write (``_migrate``).
+FTS = ("CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(id UNINDEXED, title, text,"
+       " tokenize='porter unicode61')")
+# Stories found by their title and their entities' names and spellings.
+STORIES_FTS = ("CREATE VIRTUAL TABLE IF NOT EXISTS stories_fts USING fts5(id UNINDEXED, title, names,"
+               " tokenize='porter unicode61')")
+# Columns the stories table gained after it was first shipped: added to an older store when
+# it is next opened to write (n_outlets filled from its articles).
+STORY_COLUMNS = (("n_outlets", "INTEGER NOT NULL DEFAULT 0"), ("noise", "TEXT"))
+# The list order (``story_listing``): news before noise; stories covered by MAJOR_ARTICLES
+# articles from MAJOR_OUTLETS outlets first; recent (RECENT_DAYS of the store's latest) first;
+# then more outlets, more articles, the later last date.
+_RANK = (
+    f" ORDER BY (noise IS NOT NULL), (n_articles >= {MAJOR_ARTICLES} AND n_outlets >= {MAJOR_OUTLETS})"
+    f" DESC, (n_articles >= {MAJOR_ARTICLES}) DESC,"
+    f" (julianday(last_date) >= (SELECT julianday(MAX(last_date)) FROM stories) - {RECENT_DAYS})"
+    " DESC, n_outlets DESC, n_articles DESC, COALESCE(last_date, '') DESC, id"
+)
 
 
 class Store:
@@ -112,6 +151,10 @@ class Store:
                 tables = {r[0] for r in rows}
                 self._fts = "articles_fts" in tables
                 self._analyses = "analyses" in tables  # a store written before they existed
+                self._revisions = "revisions" in tables
+                self._stories_fts = "stories_fts" in tables
+                cols = {r[1] for r in self.conn.execute("PRAGMA table_info(stories)")}
+                self._ranked = {name for name, _ in STORY_COLUMNS} <= cols
                 return
             self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
             self.conn.execute("PRAGMA journal_mode=WAL")
@@ -123,11 +166,14 @@ class Store:
                     if stmt.strip():
                         self.conn.execute(stmt)
                 self._analyses = True
+                self._revisions = True
                 try:
                     self.conn.execute(FTS)
-                    self._fts = True
+                    self.conn.execute(STORIES_FTS)
+                    self._fts = self._stories_fts = True
                 except sqlite3.OperationalError:
-                    self._fts = False
+                    self._fts = self._stories_fts = False
+                self._migrate()
                 version = self.get_meta("store_version")
                 if version is None:
                     self.set_meta("store_version", STORE_VERSION)
@@ -142,6 +188,47 @@ class Store:
             raise InputError(f"{self.path}: not a usable storyline database ({exc})") from None
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{self.path}: not a usable storyline database ({exc})") from None
+
+    def _migrate(self) -> None:
+        """Bring a store made by an older version up to date (inside the opening write
+        transaction): the stories' list columns, filled from their articles, and the
+        stemmed search indexes, rebuilt from the stored articles and stories."""
+        cols = {r[1] for r in self.conn.execute("PRAGMA table_info(stories)")}
+        missing = [(name, decl) for name, decl in STORY_COLUMNS if name not in cols]
+        for name, decl in missing:
+            self.conn.execute(f"ALTER TABLE stories ADD COLUMN {name} {decl}")
+        self._ranked = True
+        if missing:
+            for sid, data in self.conn.execute("SELECT id, data FROM stories").fetchall():
+                story = story_from_dict(json.loads(data))
+                self.conn.execute("UPDATE stories SET n_outlets = ?, noise = ? WHERE id = ?",
+                                  (self._outlets_of(story.article_ids), story.noise, sid))
+        if not self._fts:
+            return
+        row = self.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").fetchone()
+        if row and "porter" not in row[0]:
+            self.conn.execute("DROP TABLE articles_fts")
+            self.conn.execute(FTS)
+            self.conn.execute("INSERT INTO articles_fts(id, title, text) SELECT id, COALESCE(title, ''),"
+                              " json_extract(data, '$.text') FROM articles ORDER BY seq")
+        n_fts = self.conn.execute("SELECT COUNT(*) FROM stories_fts").fetchone()[0]
+        if n_fts == 0:
+            for (data,) in self.conn.execute("SELECT data FROM stories").fetchall():
+                self._index_story(story_from_dict(json.loads(data)))
+
+    def _outlets_of(self, article_ids: list[str]) -> int:
+        """How many distinct outlets (else URL hosts) published these articles."""
+        return outlet_count(self._by_chunks(
+            "SELECT outlet, CASE WHEN outlet IS NULL THEN json_extract(data, '$.url') END"
+            " FROM articles WHERE id IN ({marks})", article_ids))
+
+    def _index_story(self, story: Story) -> None:
+        if not self._stories_fts:
+            return
+        self.conn.execute("DELETE FROM stories_fts WHERE id = ?", (story.id,))
+        names = " ".join(dict.fromkeys(n for e in story.entities for n in [e.name, *e.variants]))
+        self.conn.execute("INSERT INTO stories_fts(id, title, names) VALUES (?, ?, ?)",
+                          (story.id, story.title, names))
 
     def __enter__(self) -> Store:
         return self
@@ -328,15 +415,29 @@ class Store:
                                " WHERE id IN ({marks})", ids)
         return {aid: text or "" for aid, text in rows}
 
-    def story_listing(self, offset: int = 0, limit: int | None = None) -> list[StoryListing]:
-        """Stories newest first (latest date, earliest date, size, id), one page of them."""
+    def story_listing(
+        self, offset: int = 0, limit: int | None = None, *, noise: bool = False
+    ) -> list[StoryListing]:
+        """Stories ranked by coverage and recency (``_RANK``), one page; noise stories only
+        when ``noise`` (last). A read-only store made before the ranking columns lists
+        newest first, as it did then."""
+        page = (-1 if limit is None else max(0, limit), max(0, offset))
+        if not self._ranked:
+            rows = self.conn.execute(
+                "SELECT id, title, first_date, last_date, n_articles, 0, NULL, updated FROM stories"
+                " ORDER BY COALESCE(last_date, '') DESC, COALESCE(first_date, '') DESC,"
+                " n_articles DESC, id LIMIT ? OFFSET ?", page)
+            return [StoryListing(*r) for r in rows]
+        where = "" if noise else " WHERE noise IS NULL"
         rows = self.conn.execute(
-            "SELECT id, title, first_date, last_date, n_articles FROM stories"
-            " ORDER BY COALESCE(last_date, '') DESC, COALESCE(first_date, '') DESC,"
-            " n_articles DESC, id LIMIT ? OFFSET ?",
-            (-1 if limit is None else max(0, limit), max(0, offset)),
-        )
+            "SELECT id, title, first_date, last_date, n_articles, n_outlets, noise, updated"
+            f" FROM stories{where}{_RANK} LIMIT ? OFFSET ?", page)
         return [StoryListing(*r) for r in rows]
+
+    def count_listed(self, noise: bool = False) -> int:
+        if noise or not self._ranked:
+            return self.count_stories()
+        return int(self.conn.execute("SELECT COUNT(*) FROM stories WHERE noise IS NULL").fetchone()[0])
 
     def story_titles(self, ids: Iterable[str]) -> dict[str, str]:
         return dict(self._by_chunks("SELECT id, title FROM stories WHERE id IN ({marks})", ids))
@@ -368,13 +469,37 @@ class Store:
         rows = self.conn.execute("SELECT id, story_id, event_id FROM articles")
         return {aid: (sid, eid) for aid, sid, eid in rows}
 
-    def search(self, query: str, limit: int = 50) -> list[str]:
-        """Article ids matching a full-text query (FTS5 syntax; plain words work)."""
+    def search(
+        self, query: str, limit: int = 50, *, offset: int = 0, since: str | None = None,
+        until: str | None = None,
+    ) -> list[str]:
+        """Ids of articles holding every word of ``query`` (stemmed: "airstrike" finds
+        "airstrikes"), best first, one page; ``since``/``until`` (ISO dates, inclusive)
+        keep the articles published in that span."""
         if not self._fts or not query.strip():
             return []
-        safe = fts_phrases(query)
+        where, params = "", [fts_phrases(query)]
+        if since:
+            where += " AND a.published >= ?"
+            params.append(since)
+        if until:
+            where += " AND a.published <= ?"
+            params.append(until + "~")  # "~" sorts after any time part of that day
+        join = " JOIN articles a ON a.id = f.id" if where else ""
         rows = self.conn.execute(
-            "SELECT id FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", (safe, limit)
+            f"SELECT f.id FROM articles_fts f{join} WHERE articles_fts MATCH ?{where}"
+            " ORDER BY f.rank LIMIT ? OFFSET ?", (*params, max(0, limit), max(0, offset))
+        )
+        return [r[0] for r in rows]
+
+    def search_stories(self, query: str, limit: int = 20) -> list[str]:
+        """Ids of stories whose title or entity names (every spelling merged into an entity)
+        hold every word of ``query``, stemmed, best first."""
+        if not self._stories_fts or not query.strip():
+            return []
+        rows = self.conn.execute(
+            "SELECT id FROM stories_fts WHERE stories_fts MATCH ? ORDER BY rank LIMIT ?",
+            (fts_phrases(query), max(0, limit)),
         )
         return [r[0] for r in rows]
 
@@ -406,8 +531,8 @@ class Store:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self.writing():
             self.conn.execute(
-                "INSERT OR REPLACE INTO stories(id, title, first_date, last_date, n_articles, updated, data)"
-                " VALUES (?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO stories(id, title, first_date, last_date, n_articles, updated, data,"
+                " n_outlets, noise) VALUES (?,?,?,?,?,?,?,?,?)",
                 (
                     story.id,
                     story.title,
@@ -416,12 +541,17 @@ class Store:
                     len(story.article_ids),
                     now,
                     json.dumps(to_dict(story), ensure_ascii=False),
+                    self._outlets_of(story.article_ids),
+                    story.noise,
                 ),
             )
+            self._index_story(story)
 
     def delete_story(self, story_id: str) -> None:
         with self.writing():
             self.conn.execute("DELETE FROM stories WHERE id = ?", (story_id,))
+            if self._stories_fts:
+                self.conn.execute("DELETE FROM stories_fts WHERE id = ?", (story_id,))
 
     def stories(self, ids: Iterable[str] | None = None) -> list[Story]:
         """Stored stories, newest last date first."""
@@ -434,6 +564,70 @@ class Store:
     def story(self, story_id: str) -> Story | None:
         row = self.conn.execute("SELECT data FROM stories WHERE id = ?", (story_id,)).fetchone()
         return story_from_dict(json.loads(row[0])) if row else None
+
+    # -- revisions ------------------------------------------------------------------
+    def add_revisions(self, revisions: Iterable[Revision]) -> list[int]:
+        """Store revisions in order, numbering them (AUTOINCREMENT: a number is never reused,
+        so a reader's "last seen" number stays meaningful)."""
+        numbers = []
+        with self.writing():
+            for rev in revisions:
+                data = json.dumps({**to_dict(rev), "number": 0}, ensure_ascii=False)
+                cur = self.conn.execute(
+                    "INSERT INTO revisions(story_id, at, data) VALUES (?, ?, ?)", (rev.story_id, rev.at, data)
+                )
+                rev.number = int(cur.lastrowid or 0)
+                numbers.append(rev.number)
+        return numbers
+
+    @staticmethod
+    def _since(since: str | int | None) -> tuple[str, list[Any]]:
+        if since is None:
+            return "", []
+        if isinstance(since, int):
+            return " AND number > ?", [since]
+        return " AND at > ?", [since]
+
+    def revisions(
+        self,
+        story_ids: Iterable[str] | None = None,
+        since: str | int | None = None,
+        limit: int | None = None,
+    ) -> list[Revision]:
+        """Stored revisions, newest first (of these stories; after ``since``)."""
+        if not self._revisions:
+            return []
+        where, params = self._since(since)
+        if story_ids is not None:
+            wanted = list(dict.fromkeys(story_ids))
+            if not wanted:
+                return []
+            where += f" AND story_id IN ({','.join('?' * len(wanted))})"
+            params += wanted
+        rows = self.conn.execute(
+            f"SELECT number, data FROM revisions WHERE 1=1{where} ORDER BY number DESC LIMIT ?",
+            [*params, -1 if limit is None else max(0, limit)],
+        )
+        out = []
+        for number, data in rows:
+            rev = revision_from_dict(json.loads(data))
+            rev.number = int(number)
+            out.append(rev)
+        return out
+
+    def revised_stories(self, since: str | int | None = None) -> dict[str, int]:
+        if not self._revisions:
+            return {}
+        where, params = self._since(since)
+        rows = self.conn.execute(
+            f"SELECT story_id, MAX(number) FROM revisions WHERE 1=1{where} GROUP BY story_id", params
+        )
+        return {sid: int(n) for sid, n in rows}
+
+    def latest_revision(self) -> int:
+        if not self._revisions:
+            return 0
+        return int(self.conn.execute("SELECT COALESCE(MAX(number), 0) FROM revisions").fetchone()[0])
 
     # -- errors ---------------------------------------------------------------------
     def add_errors(self, errors: Iterable[IngestError]) -> None:

@@ -5,16 +5,19 @@ Why extractive: a sentence copied from an article is true to that article by con
 and the support check (``storyline.summarize.support``) then finds the *other* articles that state the
 same thing, so a reader sees at a glance which facts several outlets agree on. The steps:
 
-1. candidates: the sentences of each (non-duplicate) article, minus those a reader could
-   not use out of context (questions, quote fragments, "He said ...", "But ...", teasers,
-   datelines stripped, too short or too long);
+1. candidates: the sentences of each (non-duplicate) article, cleaned of what a page glued
+   before them (datelines, "(AP) —", "CLOSE", "10:45 AM PT:", "Update:"), minus those a
+   reader could not use out of context (questions, quote fragments, "He said ...",
+   "But ...", teasers, captions, truncated or glued sentences, arguments and first-person
+   asides that do not say whose they are, too short or too long): ``sentences``;
 2. importance: TF-IDF centrality (cosine to the story centroid) plus multi-source
    agreement (how many distinct articles also state the sentence) plus a lead bonus
    (news puts the main facts first);
 3. selection: maximal marginal relevance (MMR), so the summary does not say one thing twice;
 4. citations: every article (duplicates included) that has a similar sentence *and* passes
-   the support check; the article a sentence was taken from must pass too, else the
-   sentence is never output;
+   the support check (one of its sentences is a near-paraphrase: same names, figures,
+   dates, speaker, negation; ``support``); the article a sentence was taken from must pass
+   too, else the sentence is never output;
 5. order: by the origin article's published date, then position, then importance.
 
 TF-IDF keeps the stage fast and torch-free: about 35 ms per Multi-News example (2-3

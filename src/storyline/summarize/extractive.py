@@ -19,9 +19,9 @@ from storyline.summarize.options import SummaryOptions
 from storyline.summarize.sentences import (
     body_sentences,
     canonical,
+    clean_sentence,
     numbers_literally_in,
     quality,
-    strip_dateline,
 )
 from storyline.summarize.support import supports
 
@@ -65,7 +65,7 @@ def summarize(articles: list[Article], options: SummaryOptions | None = None) ->
         rank = 0  # position among the article's usable sentences: captions, bylines and
         # headlines before the first real sentence do not push it down the lead bonus
         for sent in body_sentences(art):
-            text = strip_dateline(sent.text)
+            text = clean_sentence(sent.text)
             row = len(sent_texts)
             sent_texts.append(text)
             sent_article.append(ai)
@@ -75,9 +75,7 @@ def summarize(articles: list[Article], options: SummaryOptions | None = None) ->
                 rank += 1
     if not candidates:
         return []
-    vectorizer = TfidfVectorizer(
-        stop_words="english", sublinear_tf=True, token_pattern=r"(?u)\b\w[\w'-]*\b"
-    )
+    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, token_pattern=r"(?u)\b\w[\w'-]*\b")
     try:
         matrix = vectorizer.fit_transform(sent_texts)
     except ValueError:  # nothing but stop words
@@ -86,11 +84,7 @@ def summarize(articles: list[Article], options: SummaryOptions | None = None) ->
     cand_matrix = matrix[rows]
     # Meaning-level vectors for centrality and redundancy when asked for; citations stay
     # lexical (TF-IDF gate + support check), since support is a lexical test anyway.
-    vectors = (
-        _embed([c.text for c in candidates], options.embeddings)
-        if options.embeddings
-        else cand_matrix
-    )
+    vectors = _embed([c.text for c in candidates], options.embeddings) if options.embeddings else cand_matrix
     centroid = np.asarray(vectors.mean(axis=0)).reshape(1, -1)
     centrality = cosine_similarity(vectors, centroid).ravel()
     if centrality.max() > 0:
@@ -142,6 +136,8 @@ def summarize(articles: list[Article], options: SummaryOptions | None = None) ->
         voices = {canon_of[s] for s in cand.sources}
         # 0.5 for one other voice, 0.75 for two, ...: independent of the story's size.
         agreement = 1.0 - 0.5 ** (len(voices) - 1)
+        if centrality[pool[k]] < options.agreement_min_centrality:
+            agreement = 0.0  # a line many pages share off the story's topic: a teaser link
         cand.score = float(prelim[pool[k]]) + options.agreement_weight * agreement
 
     chosen = _select(candidates, cosine_similarity(vectors), options)
@@ -180,9 +176,7 @@ def _embed(texts: list[str], backend: str) -> np.ndarray:
     return minilm().encode_sentences(texts)
 
 
-def _select(
-    candidates: list[_Candidate], sims: np.ndarray, options: SummaryOptions
-) -> list[_Candidate]:
+def _select(candidates: list[_Candidate], sims: np.ndarray, options: SummaryOptions) -> list[_Candidate]:
     """Maximal marginal relevance under the sentence and word budgets (``sims``: pairwise
     cosine of the candidates)."""
     scores = np.array([c.score for c in candidates], dtype=float)

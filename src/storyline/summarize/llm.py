@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from storyline.errors import StorylineError
 from storyline.model import Article, Citation
 from storyline.summarize.options import LLMOptions, SummaryOptions
-from storyline.summarize.sentences import body_sentences, strip_dateline, usable
+from storyline.summarize.sentences import body_sentences, clean_sentence, usable
 from storyline.summarize.support import check_citations
 from storyline.text import split_sentences
 
@@ -48,7 +48,7 @@ def _numbered(articles: list[Article], limit: int) -> list[tuple[str, str]]:
     for art in articles:
         if art.duplicate_of:
             continue
-        sents = [strip_dateline(s.text) for s in body_sentences(art)]
+        sents = [clean_sentence(s.text) for s in body_sentences(art)]
         per_article.append([(art.id, s) for s in sents if usable(s, rules)])
     out: list[tuple[str, str]] = []
     depth = max((len(p) for p in per_article), default=0)
@@ -126,9 +126,7 @@ def abstractive_summary(
     messages, numbered = build_messages(articles, options)
     if not numbered:
         return []
-    reply = _post(
-        url, {"model": model, "messages": messages, "temperature": options.temperature}, options
-    )
+    reply = _post(url, {"model": model, "messages": messages, "temperature": options.temperature}, options)
     try:
         completion = reply["choices"][0]["message"]["content"] or ""
     except (KeyError, IndexError, TypeError):

@@ -23,9 +23,13 @@ __all__ = [
     "body_lines",
     "body_sentences",
     "canonical",
+    "clean_sentence",
+    "clean_start",
+    "debris",
     "numbers_literally_in",
     "quality",
     "strip_dateline",
+    "unattributed_opinion",
     "usable",
 ]
 
@@ -34,7 +38,7 @@ CONTEXT_STARTERS = frozenset(
     """he she it they them this that these those his her hers its their theirs we our i
     you your but and or so also however meanwhile still yet instead then thus therefore
     moreover furthermore nonetheless nevertheless besides otherwise such here there
-    additionally likewise similarly indeed later earlier""".split()
+    additionally likewise similarly indeed later earlier well""".split()
 )
 # Lines after which the rest of an uncleaned page is usually not the article (related
 # links, teasers, opinion boxes). A safety net for text that skipped the clean stage:
@@ -55,6 +59,176 @@ CAPTION = re.compile(
 JUNK = PAGE_FURNITURE
 
 
+# What crawled pages glue before a sentence, seen in Multi-News and Timeline17: an agency
+# credit ("(AP) —", "(CNN)", "(Reuters) -"), a video widget's "CLOSE" / "JUST WATCHED", a
+# live blog's clock ("10:45 AM PT:", "6:15 am:", "Updated 3:12 p.m. ET"), "Update:",
+# "EDITOR'S NOTE:", "BREAKING:", a bullet. ``clean_start`` strips them; the sentence stays
+# a suffix of the source sentence, so it is still quoted verbatim.
+_AGENCY = r"(?:AP|CNN|Reuters|AFP|UPI|Associated Press|Bloomberg|Xinhua|dpa|PA|NBC|ABC|CBS)"
+_DASH = r"(?:—|–|--|-|:)"
+_CLOCK = r"\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?|AM|PM)(?:\s*[A-Z]{1,4}\b)?"
+_DEBRIS_PIECES = (
+    r"(?:\(|-LRB-)\s*" + _AGENCY + r"\s*(?:\)|-RRB-)\s*" + _DASH + "?",  # (AP) —
+    _AGENCY + r"\s*(?:—|–|--)",  # CNN --
+    r"CLOSE\b|JUST WATCHED\b|MUST WATCH\b|ADVERTISEMENT\b|Advertisement\b|Story highlights\b",
+    r"Hide Caption\b|EXCLUSIVE\s*" + _DASH,
+    r"(?:BREAKING|DEVELOPING)(?: NEWS)?\s*" + _DASH + "?",
+    # Update: / UPDATE 2: / Updated 3:15 p.m. ET: / Editor's note:
+    r"(?:Update|UPDATE|Updated|UPDATED|Editor['’]?s [Nn]ote|EDITOR['’]?S NOTE)"
+    r"(?:\s+(?:\d+|[IVX]+)\b(?!:\d))?"
+    r"(?:\s*(?:at|on)?\s*(?:" + _CLOCK + r"|\w{3,9}\.? \d{1,2},? (?:\d{4})?))*\s*" + _DASH,
+    r"(?:Posted|Published|Last updated)\b[^.!?]{0,40}?(?:" + _CLOCK + r"|\d{4})\s*" + _DASH + "?",
+    _CLOCK + r"\s*" + _DASH,  # 10:45 AM PT:
+    r"\d{1,2}:\d{2}\s*" + _DASH,  # 6:15:
+    r"[•►▶■●*+|]",  # bullets
+    # the end of a bracket the sentence splitter cut: "ET Monday -RRB- Egypt 's ..."
+    r"(?:(?!-LRB-)[^()]){1,25}?(?:\)|-RRB-)(?=\s)",
+    # -LRB- Updated 7:40 p.m. -LRB- 0240 in Egypt -RRB- -RRB- (Timeline17)
+    r"(?:\(|-LRB-)\s*(?:Updated?|UPDATED?)\b.{0,60}?(?:\)|-RRB-)(?:\s*(?:\)|-RRB-))?",
+)
+_DEBRIS_START = re.compile(r"^(?:\s*(?:" + "|".join(_DEBRIS_PIECES) + r")\s*)+")
+# Sentences that are not the article's prose at all: teasers and meta lines.
+_META = re.compile(
+    r"^(?:More|MORE|Related|RELATED|ALSO|Also|STORY|Story|PHOTOS?|Photos?|VIDEO|Video|WATCH|"
+    r"Watch|READ|Read(?: more)?|SEE|See also|Correction|CORRECTION|Clarification|Note)\s*:"
+    r"|^\((?:Additional )?[Rr]eporting by|^\(?Editing by|^\(Also on\b"
+    r"|^This (?:story|article|report) (?:has been|was) (?:updated|revised|corrected)"
+    # a reader comment's header: "March 21 , 2011 at 5:34 pm |"
+    r"|^\w{3,9}\.? \d{1,2}\s*,\s*\d{4}\s+at\s+\d{1,2}:\d{2}\s*[ap]\.?m\.?\s*\|"
+)
+# Photo captions, beyond the credit lines ``CAPTION`` finds: "(Photo by ...)", "In this
+# Sept. 26, 2006, file photo, ...", "(left)", "pictured", "1 of 68".
+_CAPTION_SENTENCE = re.compile(
+    r"\b(?:pictured|seen here)\b|\((?:left|right|center|centre|L|R|C|top|bottom)\)"
+    r"|^(?:FILE\s*" + _DASH + r"\s*)?In this\b.{0,60}\b(?:photo|image|picture|file)\b"
+    r"|\b(?:file |AP |handout )?(?:photo(?:graph)?|image|picture)(?: taken)?\s*(?:by|:|courtesy|credit)"
+    r"|\bGetty Images\b|\bAP Photo\b|\bHide Caption\b|\bEnlarge this image\b"
+    r"|\b\d+ of \d+\s+(?:Skip|Photos?|Images?)\b|\bcaption\b",
+    re.IGNORECASE,
+)
+# A caption without a credit: a date at the end and no verb ("Donald Trump before opening
+# the Nasdaq on September 20, 2005.").
+_DATED_END = re.compile(r"\b(?:\w{3,9}\.?\s+\d{1,2},\s+\d{4}|\d{4})\W*$")
+_FINITE = re.compile(
+    r"\b(?:is|are|was|were|be|been|has|have|had|do|does|did|will|would|can|could|may|might|"
+    r"must|should|said|says|\w+ed|\w{3,}s)\b",
+    re.IGNORECASE,
+)
+# How a sentence ends: . ! ? perhaps followed by closing quotes or brackets (Timeline17's
+# tokenized ``''`` and ``-RRB-`` too, after a space).
+_CLOSERS = r"(?:\s*(?:''|-RRB-|[\"'”’)\]]))*\s*$"
+_ENDS = re.compile(r"[.!?]" + _CLOSERS)
+_ELLIPSIS = re.compile(r"(?:\.\s*\.\s*\.|…)" + _CLOSERS)
+# A title before a name, not a sentence end: the splitter cut the sentence after it.
+_CUT_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gen|Sen|Rep|Gov|Lt|Col|Sgt|Prof|Rev|Capt|Gen)\.$")
+# Two sentences glued together by a crawler ("...preserved.The", "41 daysThe latest").
+_GLUED = re.compile(
+    r"[a-z]{2}[.!?][A-Z][a-z]|[a-z]{3}(?:The|A|An|In|On|He|She|It|They|We|This|That|But)\s[a-z]"
+)
+# Values a crawler dropped from a template: "( and , respectively)", "and and".
+_HOLES = re.compile(r"\(\s*(?:and\s*,|,|\))|\b(and|the|of|to|a|in)\s+\1\b|\s,\s*,")
+# Arguments, wishes and duties: stated by someone, so the summary says who or leaves them out.
+_OPINION = re.compile(
+    r"\b(?:should|must|ought to|shouldn['’]t|mustn['’]t|argued?|argues|arguing|contend(?:s|ed)?|"
+    r"deserve[sd]?)\b",
+    re.IGNORECASE,
+)
+# The writer's own voice: first person outside quotation marks ("I think", "we don't know").
+_FIRST_PERSON = re.compile(r"\b(?:I|[Ww]e|[Mm]y|[Oo]ur|me|us)\b")
+_QUOTED = re.compile(r"[\"“][^\"”]*[\"”]|``.*?''")
+_SPEAKER = re.compile(
+    r"(?<!\bit )(?<!\bwas )(?<!\bbeen )(?<!\bbe )(?<!\bis )"
+    r"\b(?:said|says|say|argued|argues|argue|contended|contends|insisted|insists|wrote|writes|"
+    r"told|claimed|claims|believes?|urged|urges|warned|warns|stated|states|added|adds|"
+    r"testified|alleged|alleges|asked|asks|demanded|demands|called for|calls for|suggested|"
+    r"suggests|recommended|ruled|rules|tweeted|noted|notes|accused|accuses)\b"
+    r"|\baccording to\b|\bin the view of\b|\bprosecutors?\b.{0,40}\bcase\b",
+    re.IGNORECASE,
+)
+
+
+_STARTS = re.compile(r"[\"“‘'(\[]?[A-Z0-9]")
+
+
+def clean_start(text: str) -> str:
+    """The sentence without the debris a crawled page glued before it (an agency credit, a
+    live blog's clock, "CLOSE", "Update:"), from the first real word on; unchanged when
+    nothing is stripped or too little would be left.
+
+    >>> clean_start("(AP) — Rescuers pulled 12 miners from the flooded shaft on Monday.")
+    'Rescuers pulled 12 miners from the flooded shaft on Monday.'
+    >>> clean_start("10:45 AM PT: The council voted 7-2 to close the pier.")
+    'The council voted 7-2 to close the pier.'
+    """
+    m = _DEBRIS_START.match(text)
+    if m is None or m.end() == 0:
+        return text
+    rest = text[m.end() :].lstrip(" —–-:|")
+    if len(words(rest)) < 3 or not _STARTS.match(rest):
+        return text  # "Update 11:32 a.m." is not "32 a.m."
+    return rest
+
+
+def debris(text: str) -> str | None:
+    """Why a (cleaned) sentence can never be a summary or timeline sentence, or None: a
+    photo caption, a teaser or meta line, a truncated sentence (no final punctuation,
+    "..." at the end, cut after "Mr."), two sentences glued together, a template with its
+    values missing.
+
+    >>> debris("Rescuers pulled 12 miners from the flooded shaft on Monday.") is None
+    True
+    >>> debris("Rescuers pulled 12 miners from the flooded shaft on...")
+    'truncated'
+    """
+    stripped = text.strip()
+    if not stripped:
+        return "empty"
+    if _META.search(stripped):
+        return "teaser"
+    if CAPTION.search(stripped) or _CAPTION_SENTENCE.search(stripped):
+        return "caption"
+    if _DATED_END.search(stripped) and not _FINITE.search(stripped):
+        return "caption"
+    if _ELLIPSIS.search(stripped) or not _ENDS.search(stripped) or _CUT_TITLE.search(stripped):
+        return "truncated"
+    if _GLUED.search(stripped):
+        return "glued"
+    if _HOLES.search(stripped):
+        return "holes"
+    return None
+
+
+def unattributed_opinion(text: str) -> bool:
+    """An argument, wish or duty ("should", "must", "argued", "deserves"), or the writer's
+    first person outside quotes ("Now, I don't know what's going to happen."), that does not
+    say whose it is: a summary that states it in its own voice takes a side, or speaks as
+    someone it does not name.
+
+    >>> unattributed_opinion("The defendant should have been convicted of murder.")
+    True
+    >>> unattributed_opinion("Prosecutors argued that the defendant should have been convicted.")
+    False
+    """
+    if _SPEAKER.search(text):
+        return False
+    return bool(_OPINION.search(text) or _FIRST_PERSON.search(_QUOTED.sub(" ", text)))
+
+
+def clean_sentence(text: str) -> str:
+    """The sentence as a summary shows it: without a place dateline and without the debris
+    ``clean_start`` strips, in whichever order a page glued them ("(AP) — LONDON — ...").
+
+    >>> clean_sentence("CLOSE NEW YORK (AP) — Firefighters rescued 12 people from the tower.")
+    'Firefighters rescued 12 people from the tower.'
+    """
+    for _ in range(3):
+        cleaned = clean_start(strip_text_dateline(text))
+        if cleaned == text:
+            break
+        text = cleaned
+    return text
+
+
 def strip_dateline(text: str) -> str:
     """The sentence without a leading place dateline ("KABUL:", "LONDON, July 4 —"), unless
     that would leave almost nothing: ``storyline.text.strip_dateline``'s place shape, which
@@ -70,14 +244,12 @@ def quality(text: str, options: SummaryOptions) -> int:
     toks = words(text)
     if len(toks) < 5 or len(toks) > 2 * options.max_words:
         return 0
-    if "?" in text or _junk(text):
+    if "?" in text or _junk(text) or debris(text) or unattributed_opinion(text):
         return 0
     if len(toks) < options.min_words or len(toks) > options.max_words:
         return 1
-    if toks[0] in CONTEXT_STARTERS:
+    if toks[0] in CONTEXT_STARTERS or toks[:2] == ["even", "so"]:
         return 1
-    if not re.search(r"[.!][\"'”’)\]]*$", text):
-        return 1  # headlines, captions and cut-off teasers do not end a sentence
     if text.count('"') % 2 or text.count("“") != text.count("”"):
         return 1  # a piece of a quotation
     if text.startswith(("“", '"', "'", "‘")):

@@ -8,7 +8,19 @@ contains almost any word somewhere, and a sentence is stated by a passage, not b
 words spread over ten paragraphs.
 
 Numbers are compared as values ("1,037" == "1037", "ten" == "10"); a qualified number is
-entailed by a nearby value on the right side ("more than 1,000" by "1,037", never by "300").
+entailed by a nearby value on the right side ("more than 1,000" by "1,037", never by "300");
+an ordinal is not its cardinal ("the 14th highest peak" is not "the 14 highest mountains").
+
+"States it" means one source sentence is a near-paraphrase of it: 75% of its content words
+in that one sentence (a long sentence, of ``SupportOptions.long_sentence`` content words or
+more, may be matched by up to ``window`` consecutive ones anchored on one that holds nearly
+half of them, as outlets split a compound sentence differently). Before issue 15 any window
+of three sentences would do, and 70% of a short sentence's words are found in almost any
+passage of a long article about the same story ("Pistorius should have been found guilty of
+murder." in every report of his trial). So on top of the words, the source sentence must
+have the same names (capitalised words and acronyms: people, places, organisations, the
+speaker), the same polarity ("not", "never", "no") and the same modality ("should", "must",
+"might", "may") about the words they share.
 """
 
 from __future__ import annotations
@@ -25,7 +37,10 @@ from nltk.stem.snowball import SnowballStemmer
 
 from storyline.model import Citation
 from storyline.summarize.options import SupportOptions
-from storyline.text import MONTHS, NUMBER_WORDS, WEEKDAYS, content_words, split_sentences
+from storyline.text import MONTHS, NUMBER_WORDS, STOP_WORDS, WEEKDAYS, content_words, split_sentences
+
+# A word as names are compared: "O'Mara", "U.S.", "San-Juan", "MacDonald" are one each.
+_WORDS = re.compile(r"[\w][\w.'\u2019-]*")
 
 _STEMMER = SnowballStemmer("english")
 
@@ -50,6 +65,7 @@ _MONTH_ABBR = {
     "dec": "december",
 }
 _RELATIVE_DAYS = ("yesterday", "today", "tomorrow", "tonight")
+_DATE_NAMES = frozenset((*_WEEKDAYS, *_MONTHS, *_MONTH_ABBR, "sept"))
 _DATE_WORD = re.compile(
     r"\b(" + "|".join(_WEEKDAYS + _RELATIVE_DAYS) + r")\b|"
     r"\b(" + "|".join(m.capitalize() for m in _MONTHS) + r")\b|"
@@ -63,13 +79,34 @@ _QUALIFIER = re.compile(
 )
 
 
+# Words that turn a claim around or make it a wish, an obligation or a possibility; each is
+# its own class ("neg" gathers the negators), compared between sentence and source.
+_MARKERS = re.compile(
+    r"\b(not|no|never|none|nobody|nothing|neither|nor|without|cannot|should|must|ought|"
+    r"might|may)\b|n['\u2019]t\b"
+)
+_NEGATORS = frozenset("not no never none nobody nothing neither nor without cannot".split())
+_NOT_NEGATION = re.compile(r"\b(?:not only|no longer|no doubt|not least)\b", re.IGNORECASE)
+_NOT_NAMES = frozenset(
+    """i a an the this that these those he she it they we you his her its their our my
+    mr mrs ms dr but and or so if in on at of for to as by from with after before when while
+    what who where why how there here then also however meanwhile according""".split()
+)
+_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b")
+
+
 @dataclass(frozen=True)
 class _Facts:
-    """What a piece of text says that the check compares: stems, numbers, dates."""
+    """What a piece of text says that the check compares: stems, numbers, dates, names and
+    the polarity/modality markers with the stems they bear on."""
 
     stems: frozenset[str]
     numbers: tuple[tuple[float, str | None], ...]  # (value, qualifier) in order
     dates: frozenset[str]
+    names: frozenset[str] = frozenset()  # lower-cased, dots and apostrophes dropped
+    words: frozenset[str] = frozenset()  # every word, normalised as the names are
+    marks: tuple[tuple[str, frozenset[str]], ...] = ()  # (class, stems of the next words)
+    speaker: frozenset[str] = frozenset()  # stems of who "said" it, when the text says
 
 
 @lru_cache(maxsize=1 << 16)
@@ -87,13 +124,14 @@ def _numbers(text: str) -> list[tuple[float, str | None]]:
             value = float(raw)
         except ValueError:
             continue
+        if _ORDINAL.match(text, m.end()):
+            out.append((value, "ordinal"))
+            continue
         qual = _QUALIFIER.search(text[max(0, m.start() - 20) : m.start()])
         out.append((value, qual.group(1).lower() if qual else None))
     for m in re.finditer(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", text, re.IGNORECASE):
         qual = _QUALIFIER.search(text[max(0, m.start() - 20) : m.start()])
-        out.append(
-            (float(_NUMBER_WORDS[m.group(1).lower()]), qual.group(1).lower() if qual else None)
-        )
+        out.append((float(_NUMBER_WORDS[m.group(1).lower()]), qual.group(1).lower() if qual else None))
     return out
 
 
@@ -109,6 +147,92 @@ def _dates(text: str) -> set[str]:
     return out
 
 
+def _norm(word: str) -> str:
+    """A name or word as compared: lower case, without dots, apostrophes or a possessive."""
+    word = word.lower().replace("\u2019", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    return word.replace(".", "").replace("'", "")
+
+
+def _word_set(text: str) -> frozenset[str]:
+    """Every word of a text as names are compared, hyphenated ones also by their parts
+    ("San-Juan" holds the name "Juan")."""
+    out: set[str] = set()
+    for raw in _WORDS.findall(text):
+        word = _norm(raw.rstrip(".-"))
+        out.add(word)
+        if "-" in word:
+            out.update(word.split("-"))
+    return frozenset(out)
+
+
+def _names(text: str) -> frozenset[str]:
+    """Capitalised words and acronyms of a sentence, except its first word (any sentence
+    starts with a capital) and words right after an opening quote or a colon."""
+    out = set()
+    for m in _WORDS.finditer(text):
+        if not m.group()[0].isupper():
+            continue
+        before = text[: m.start()].rstrip()
+        if not before or before[-1] in "\"\u201c\u2018':(\u2014-":
+            continue
+        word = _norm(m.group().rstrip(".-"))
+        if word and word not in _NOT_NAMES and word not in _DATE_NAMES:
+            out.add(word)
+    return frozenset(out)
+
+
+_SAID = re.compile(
+    r"\b(?:said|says|say|told|tells|added|adds|insisted|insists|argued|argues|claimed|claims|"
+    r"warned|warns|stated|states|announced|announces|confirmed|confirms|according to)\b"
+)
+
+
+def _speaker(text: str) -> frozenset[str]:
+    """Stems of who a sentence says is speaking: the content words right before "said"
+    ("The Egyptian army said ..."), the capitalised words right after it when it follows a
+    comma ("..., said Reitz."), the words after "according to" ("according to police").
+    "He said" names no one."""
+    out: set[str] = set()
+    for m in _SAID.finditer(text):
+        before = text[: m.start()].rstrip()
+        if m.group() == "according to":
+            near = _WORDS.findall(text[m.end() :])[:2]
+        elif not before or before.endswith((",", "\u2014", "-")):
+            near = []
+            for word in _WORDS.findall(text[m.end() :])[:2]:
+                if not word[0].isupper():
+                    break
+                near.append(word)
+        else:
+            near = []
+            for word in reversed(_WORDS.findall(before)[-2:]):
+                if word.lower() in STOP_WORDS or not word.isalpha():
+                    break
+                near.append(word)
+        for raw in near:
+            word = raw.rstrip(".'\u2019-").lower()
+            if word.isalpha() and len(word) > 1 and word not in STOP_WORDS:
+                out.add(_stem(word))
+    return frozenset(out)
+
+
+def _marks(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Negators and modals with the stems of the (up to four) content words after them:
+    what they bear on."""
+    cleaned = _NOT_NEGATION.sub(" ", text)
+    out = []
+    for m in _MARKERS.finditer(cleaned):
+        word = (m.group(1) or "not").lower()
+        if word == "may" and m.group(1) == "May":
+            continue  # the month
+        kind = "neg" if word in _NEGATORS else word
+        after = [w for w in content_words(cleaned[m.end() : m.end() + 80]) if w.isalpha()][:4]
+        out.append((kind, frozenset(_stem(w) for w in after)))
+    return tuple(out)
+
+
 @lru_cache(maxsize=4096)
 def facts(text: str) -> _Facts:
     """The comparable facts of a text (cached: sources are checked many times)."""
@@ -116,6 +240,10 @@ def facts(text: str) -> _Facts:
         stems=frozenset(_stem(w) for w in content_words(text) if not any(c.isdigit() for c in w)),
         numbers=tuple(_numbers(text)),
         dates=frozenset(_dates(text)),
+        names=_names(text),
+        words=_word_set(text),
+        marks=_marks(text),
+        speaker=_speaker(text),
     )
 
 
@@ -171,14 +299,21 @@ def _make_windows(sents: list[str], window: int) -> tuple[_Facts, ...]:
     out = []
     for i in range(max(1, len(per) - window + 1)):
         chunk = per[i : i + window]
-        out.append(
-            _Facts(
-                stems=frozenset().union(*(c.stems for c in chunk)),
-                numbers=tuple(n for c in chunk for n in c.numbers),
-                dates=frozenset().union(*(c.dates for c in chunk)),
-            )
-        )
+        out.append(chunk[0] if len(chunk) == 1 else _union(chunk))
     return tuple(out)
+
+
+def _union(parts: Sequence[_Facts]) -> _Facts:
+    """The facts of several sentences read as one passage."""
+    return _Facts(
+        stems=frozenset().union(*(c.stems for c in parts)),
+        numbers=tuple(dict.fromkeys(n for c in parts for n in c.numbers)),
+        dates=frozenset().union(*(c.dates for c in parts)),
+        names=frozenset().union(*(c.names for c in parts)),
+        words=frozenset().union(*(c.words for c in parts)),
+        speaker=frozenset().union(*(c.speaker for c in parts)),
+        marks=tuple(dict.fromkeys(m for c in parts for m in c.marks)),
+    )
 
 
 _WHOLE: OrderedDict[tuple[str, int], _Facts] = OrderedDict()
@@ -191,20 +326,19 @@ def _whole(source_text: str, window: int, sentences: Sequence[str] | None = None
     found: _Facts | None = _cached(_WHOLE, key)
     if found is not None:
         return found
-    wins = _windows(source_text, window, sentences)
-    made = _Facts(
-        stems=frozenset().union(*(w.stems for w in wins)),
-        numbers=tuple(dict.fromkeys(n for w in wins for n in w.numbers)),
-        dates=frozenset().union(*(w.dates for w in wins)),
-    )
+    made = _union(_windows(source_text, window, sentences))
     _keep(_WHOLE, key, made)
     return made
 
 
 def _number_supported(
-    value: float, qualifier: str | None, source: Iterable[float], factor: float
+    value: float, qualifier: str | None, source: Iterable[tuple[float, str | None]], factor: float
 ) -> bool:
-    values = list(source)
+    pairs = list(source)
+    if qualifier == "ordinal" or any(q == "ordinal" for _, q in pairs):
+        # "the 14th" is only the 14th: never a count, never entailed by a nearby value
+        return any(abs(v - value) < 1e-9 and (q == "ordinal") == (qualifier == "ordinal") for v, q in pairs)
+    values = [v for v, _ in pairs]
     if any(abs(v - value) < 1e-9 for v in values):
         return True
     if qualifier in ("more than", "over", "above", "in excess of", "upwards of"):
@@ -218,21 +352,42 @@ def _number_supported(
     return False
 
 
-def _window_supports(sent: _Facts, win: _Facts, options: SupportOptions) -> bool:
+def _window_supports(sent: _Facts, win: _Facts, options: SupportOptions, union: bool = False) -> bool:
+    """Does this window state the sentence? ``union``: ``win`` is the union of all windows
+    (a quick necessary test), where a marker of one sentence must not veto another's."""
     if options.dates_must_match and not sent.dates <= win.dates:
         return False
     if options.numbers_must_match:
-        values = [v for v, _ in win.numbers]
         for value, qual in sent.numbers:
-            if not _number_supported(value, qual, values, options.comparative_range):
+            if not _number_supported(value, qual, win.numbers, options.comparative_range):
                 return False
+    if options.names_must_match and not sent.names <= win.words:
+        return False
+    if options.polarity_must_match and not _same_markers(sent, win, union):
+        return False
+    if options.names_must_match and not sent.speaker <= win.stems:
+        return False  # "the army said" is not stated by a passage without the army
     if not sent.stems:
         return True
     covered = len(sent.stems & win.stems) / len(sent.stems)
+    if len(sent.stems) < options.short_sentence:
+        return covered == 1.0
     return covered >= options.min_coverage
 
 
-def coverage(sentence: str, source_text: str, window: int = 3) -> float:
+def _same_markers(sent: _Facts, win: _Facts, union: bool = False) -> bool:
+    """The source negates (or makes a wish, duty or possibility of) what the sentence
+    says only when the sentence does too, and the other way round: "was found guilty of
+    murder" is not stated by "was not found guilty of murder" nor by "should have been
+    found guilty of murder"."""
+    mine = {kind for kind, _ in sent.marks}
+    theirs = {kind for kind, _ in win.marks}
+    if not mine <= theirs:
+        return False
+    return union or all(kind in mine or not (after & sent.stems) for kind, after in win.marks)
+
+
+def coverage(sentence: str, source_text: str, window: int = 1) -> float:
     """Best share of the sentence's content stems found in one source window (for
     calibration and diagnostics; ``supports`` is the decision)."""
     sent = facts(sentence)
@@ -263,10 +418,25 @@ def supports(
     if not sentence.strip() or not source_text.strip():
         return False
     sent = facts(sentence)
-    if not _window_supports(sent, _whole(source_text, options.window, sentences), options):
+    window = options.window if len(sent.stems) >= options.long_sentence else 1
+    if not _window_supports(sent, _whole(source_text, window, sentences), options, union=True):
         return False
-    wins = _windows(source_text, options.window, sentences)
-    return any(_window_supports(sent, w, options) for w in wins)
+    singles = _windows(source_text, 1, sentences)
+    if any(_window_supports(sent, w, options) for w in singles):
+        return True
+    if window == 1:
+        return False
+    # A passage of a few sentences, anchored: one of them states much of the sentence.
+    for i, win in enumerate(_windows(source_text, window, sentences)):
+        if _window_supports(sent, win, options) and any(
+            _coverage(sent, one) >= options.anchor for one in singles[i : i + window]
+        ):
+            return True
+    return False
+
+
+def _coverage(sent: _Facts, win: _Facts) -> float:
+    return len(sent.stems & win.stems) / len(sent.stems) if sent.stems else 1.0
 
 
 def check_citations(

@@ -34,7 +34,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from storyline.extract.analysis import analysis_of, sentence_dates
 from storyline.ingest.meta import parse_day
-from storyline.model import Article, TimelineEntry
+from storyline.model import Article, Sentence, TimelineEntry
+from storyline.summarize.sentences import clean_start, debris
 from storyline.text import content_words, strip_dateline
 
 
@@ -48,11 +49,13 @@ class TimelineOptions:
     timeline``, one constant at a time; the other 11 topics are held out (figures in the
     evaluation module's docstring). ``max_dates`` and
     ``sentences_per_date`` are what the caller wants (the evaluation takes them from the gold
-    timeline, as news-tls does); ``start``/``end`` restrict the days (the evaluation uses the
+    timeline, as news-tls does); ``max_dates=None`` lets the length grow with the story (see
+    :func:`timeline_length`); ``start``/``end`` restrict the days (the evaluation uses the
     gold span, as news-tls does).
     """
 
-    max_dates: int = 10
+    # Entries at most; None: grows with the story's span and size (``timeline_length``).
+    max_dates: int | None = None
     sentences_per_date: int = 1
     # Only days inside this window (ISO dates, inclusive) are considered; None = open.
     start: str | None = None
@@ -131,6 +134,26 @@ class TimelineOptions:
     # before it is scored or shown: they are not what happened. Set on principle (the
     # tuning topics have few: only LibyaWar_cnn); there ROUGE-1 F +.001.
     strip_datelines: bool = True
+    # Reader comments under an article ("January 27 , 2011 at 7:59 pm | Report abuse |",
+    # 26 of 271 EgyptianProtest_cnn pages) are not reporting: from the sentence with the
+    # first comment stamp on, and the ``comment_lead`` sentences before it (the first
+    # comment's text precedes its stamp), nothing votes for a day or becomes an entry.
+    skip_comments: bool = True
+    comment_lead: int = 2
+    # Live-blog headings ("Day 1: live coverage as it happened.", "Gulf oil spill hearing -
+    # as it happened") name the blog, not a development: never an entry (they still vote).
+    skip_live_headings: bool = True
+    # Bounds of the automatic length (``max_dates=None``): a story of one day still gets a
+    # few entries, a year-long one no more than a reader scrolls through.
+    min_auto_dates: int = 5
+    max_auto_dates: int = 60
+    # The latest developments are always there: the best days among those within
+    # ``latest_window_days`` of the newest publication date get at least ``latest_entries``
+    # places, even when older days outrank them (older days collect references from every
+    # later article, so without this a growing story's timeline stopped where its first
+    # weeks of reporting ended). Replay of T17: see ``storyline eval timeline --replay``.
+    latest_entries: int = 1
+    latest_window_days: int = 2
     timexes: Callable[[str, str | None], list[tuple[int, int, str, str]]] | None = field(
         default=None, repr=False
     )
@@ -158,8 +181,9 @@ def build_timeline(articles: list[Article], options: TimelineOptions | None = No
     sents, by_article = _date_sentences(articles, opts)
     if not sents:
         return []
+    max_dates = opts.max_dates if opts.max_dates is not None else timeline_length(articles, opts)
     candidates = _candidates(articles, sents, by_article, opts)
-    ranked = _rank_days(articles, sents, opts)
+    ranked = _latest_first(articles, _rank_days(articles, sents, opts), max_dates, opts)
     vectorizer = TfidfVectorizer(stop_words="english", lowercase=True, sublinear_tf=opts.sublinear_tf)
     try:
         vectorizer.fit([s.text for s in sents])
@@ -169,7 +193,7 @@ def build_timeline(articles: list[Article], options: TimelineOptions | None = No
     entries: list[TimelineEntry] = []
     used: set[tuple[int, int]] = set()  # a sentence tells one day's story, not two
     for day in ranked:
-        if len(entries) >= opts.max_dates:
+        if len(entries) >= max_dates:
             break
         pool = [sents[i] for i in candidates.get(day, [])]
         pool = [s for s in pool if s.words <= opts.max_words
@@ -177,6 +201,7 @@ def build_timeline(articles: list[Article], options: TimelineOptions | None = No
                 and not (opts.skip_quote_fragments and _quote_fragment(s.text))
                 and not (opts.skip_captions and _CAPTION.search(s.text))
                 and not (opts.skip_headlines and not _FINAL.search(s.text))
+                and not (opts.skip_live_headings and _LIVE_HEADING.search(s.text))
                 and (s.article, s.index) not in used
                 and (not topic or not topic.isdisjoint(content_words(s.text)))]
         if not pool:
@@ -195,6 +220,41 @@ def build_timeline(articles: list[Article], options: TimelineOptions | None = No
         )
     entries.sort(key=lambda e: e.date)
     return entries
+
+
+def timeline_length(articles: list[Article], options: TimelineOptions | None = None) -> int:
+    """How many entries a story's timeline gets when ``max_dates`` is None: it grows with
+    the number of distinct publication days (the story's span as reported), about
+    ``3 + 2 * sqrt(days)``, bounded by ``min_auto_dates``/``max_auto_dates``.
+
+    Why the square root: T17's gold timelines grow slower than coverage (Haiti, 20 days of
+    reporting: 11 gold dates; BP oil spill, about 150 days: 12-102, median 16; Iraq, 250
+    days: 155). A story of five articles over two days gets 5 entries; a year of daily
+    reporting about 35.
+
+    >>> timeline_length([Article(id=str(i), text="", published=f"2011-03-{i:02d}") for i in range(1, 21)])
+    12
+    """
+    opts = options or TimelineOptions()
+    days = {a.published[:10] for a in articles if a.published and _parse_day(a.published)}
+    n = round(3 + 2 * len(days) ** 0.5)
+    return max(opts.min_auto_dates, min(opts.max_auto_dates, n))
+
+
+def _latest_first(articles: list[Article], ranked: list[dt.date], max_dates: int,
+                  opts: TimelineOptions) -> list[dt.date]:
+    """``ranked`` with the best ``latest_entries`` days of the newest reporting moved up to
+    where they are sure to be kept (just inside ``max_dates``); the rest keep their order."""
+    published = [d for d in (_parse_day(a.published) for a in articles) if d]
+    if not published or opts.latest_entries <= 0 or max_dates <= opts.latest_entries:
+        return ranked
+    newest = max(published)
+    recent = [d for d in ranked if 0 <= (newest - d).days <= opts.latest_window_days][: opts.latest_entries]
+    if all(ranked.index(d) < max_dates - len(recent) for d in recent):
+        return ranked
+    rest = [d for d in ranked if d not in recent]
+    cut = max_dates - len(recent)
+    return rest[:cut] + recent + rest[cut:]
 
 
 # --------------------------------------------------------------------------- dates
@@ -231,8 +291,12 @@ def _date_sentences(articles: list[Article], opts: TimelineOptions
                 days.setdefault(si, day)  # the first day a sentence names (news-tls)
                 break
         own: list[int] = []
+        comments = _comments_start(pieces, opts)
         for si, sent in enumerate(pieces):
+            if si >= comments:
+                break
             text = strip_dateline(sent.text, place=False) if opts.strip_datelines else sent.text
+            text = clean_start(text)  # no "(AP) —", "10:45 AM PT:", "Update:" (issue 15)
             if _content_count(text) < opts.min_content_words:
                 continue
             own.append(len(sents))
@@ -325,6 +389,8 @@ def _summarize(pool: list[_Sent], day: dt.date, vectorizer: TfidfVectorizer,
         iso = day.isoformat()
         later = np.array([s.day is None and articles[s.article].published != iso for s in pool])
         scores = np.where(later, scores * opts.previous_day_lead_factor, scores)
+    # Captions, teasers, truncated sentences are never chosen, but still show who reports it.
+    scores = np.where([debris(s.text) is None for s in pool], scores, 0.0)  # issue 15
     chosen = _select(X, scores, centroid, opts)
     if not chosen:
         return [], []
@@ -428,6 +494,29 @@ def _content_count(text: str) -> int:
 _FINAL = re.compile(r"[.!?](?:\s*(?:''|-RRB-|[\"'”’)\]]))*\s*$")
 _CAPTION = re.compile(r"\bphoto|\bphotograph|\?|\bclick\b|\bpictured\b", re.IGNORECASE)
 _QUOTE = re.compile(r"``|''|[“”\"]")
+
+
+# A reader comment's stamp: "January 27 , 2011 at 7:59 pm | Report abuse |", "... | Reply".
+_COMMENT_STAMP = re.compile(
+    r"\d{4}\s+at\s+\d{1,2}\s*:\s*\d\d\s*[ap]\.?\s?m\.?\s*\|\s*(?:Reply|Report abuse)"
+    r"|\|\s*Report abuse\s*\||^\s*(?:Reply|Report abuse|Recommend)\s*$"
+    r"|^\s*(?:\d+\s+)?(?:Comments?|Reader comments)\s*(?:\(\d+\))?\s*:?\s*$",
+    re.IGNORECASE,
+)
+_LIVE_HEADING = re.compile(
+    r"\bas it happened\b|\blive (?:coverage|blog|updates|report)\b|^\W*Day \d+\s*[:–—-]"
+    r"|^\W*(?:live|latest|update[sd]?|breaking)\s*[:–—-]",
+    re.IGNORECASE,
+)
+
+
+def _comments_start(pieces: list[Sentence], opts: TimelineOptions) -> int:
+    """Index of the first sentence of an article's reader comments (len(pieces) if none)."""
+    if opts.skip_comments:
+        for si, sent in enumerate(pieces):
+            if _COMMENT_STAMP.search(sent.text):
+                return max(1, si - opts.comment_lead)
+    return len(pieces)
 
 
 def _quote_fragment(text: str) -> bool:

@@ -45,8 +45,9 @@ from storyline.errors import InputError, StorylineError
 from storyline.model import Article, Entity, Story
 from storyline.options import Options
 from storyline.pipeline import resolve_story_id, stored_options
+from storyline.report import verdict_label
 from storyline.store import StoryStore, is_store_url, open_store, store_label
-from storyline.web import views
+from storyline.web import feeds, views
 from storyline.web.guard import RequestGuard, bad_characters, cross_site
 from storyline.web.jobs import (
     MAX_PENDING_JOBS,
@@ -80,6 +81,7 @@ MAX_COMPARISONS = 30
 MAX_VALUES = 8
 MAX_EVENTS = 100
 ARTICLES_PER_PAGE = 200
+SEARCH_PAGE_SIZE = 50
 
 
 # -- API models (the OpenAPI page documents these) ---------------------------------------------
@@ -100,6 +102,9 @@ class StorySummary(BaseModel):
     outlets: list[str]
     per_day: list[DayCount]
     undated: int
+    n_outlets: int = 0
+    major: bool = False  # 3+ articles from 2+ outlets: listed first
+    noise: str | None = None  # why the story is page furniture, not news
 
 
 class ArticleSummary(BaseModel):
@@ -188,7 +193,7 @@ def _summary(row: views.StoryRow) -> StorySummary:
         id=row.id, title=row.title, first_date=row.first_date, last_date=row.last_date,
         n_articles=row.n_articles, n_duplicates=row.n_duplicates, outlets=row.outlets,
         per_day=[DayCount(date=d, count=n) for d, n in row.coverage.per_day],
-        undated=row.coverage.undated,
+        undated=row.coverage.undated, n_outlets=row.n_outlets, major=row.major, noise=row.noise,
     )
 
 
@@ -256,6 +261,7 @@ def create_app(db: Path | str, *, allowed_hosts: list[str] | None = None,
     jobs = Jobs(db, options, max_pending=max_pending_jobs)
     app.state.db = db
     app.state.jobs = jobs
+    cookie = feeds.seen_cookie(label)
 
     def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         html = env.get_template(name).render(request=request, db=label, **context)
@@ -308,40 +314,65 @@ def create_app(db: Path | str, *, allowed_hosts: list[str] | None = None,
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def stories_page(request: Request, q: str = "",
-                     page_no: int = Query(1, alias="page", ge=1, le=10**6)) -> HTMLResponse:
+                     page_no: int = Query(1, alias="page", ge=1, le=10**6),
+                     since: str = "", show_all: bool = Query(False, alias="all"),
+                     date_from: str = Query("", alias="from"),
+                     date_to: str = Query("", alias="to")) -> HTMLResponse:
         with reader() as store:
             if q.strip():
-                hits = views.search(store, q)
-                return page(request, "search.html.j2", q=q, hits=hits)
-            rows = views.story_rows(store, (page_no - 1) * PAGE_SIZE, PAGE_SIZE)
-            n_stories = store.count_stories()
+                found = views.search_all(store, q, SEARCH_PAGE_SIZE, offset=(page_no - 1) * SEARCH_PAGE_SIZE,
+                                         since=views.iso_day(date_from), until=views.iso_day(date_to))
+                return page(request, "search.html.j2", q=q, found=found, hits=found.articles,
+                            page_no=page_no, per_page=SEARCH_PAGE_SIZE, date_from=date_from,
+                            date_to=date_to)
+            rows = views.story_rows(store, (page_no - 1) * PAGE_SIZE, PAGE_SIZE, noise=show_all)
+            # "new": changed since ?since=, else since the last visit (a cookie per store)
+            seen = views.mark_new(store, rows, feeds.baseline(since, request.cookies.get(cookie)))
+            n_stories = store.count_listed(noise=show_all)
+            n_hidden = store.count_stories() - n_stories
             n_articles = store.count_articles()
             n_errors = store.count_errors()
         pages = max(1, -(-n_stories // PAGE_SIZE))
-        return page(request, "stories.html.j2", q="", rows=rows, n_stories=n_stories,
-                    n_articles=n_articles, n_errors=n_errors, page_no=page_no, pages=pages,
-                    first=(page_no - 1) * PAGE_SIZE)
+        response = page(request, "stories.html.j2", q="", rows=rows, n_stories=n_stories,
+                        n_articles=n_articles, n_errors=n_errors, page_no=page_no, pages=pages,
+                        first=(page_no - 1) * PAGE_SIZE, show_all=show_all, n_hidden=n_hidden)
+        if not since.strip():
+            response.set_cookie(cookie, str(seen), max_age=400 * 86400, httponly=True, samesite="lax")
+        return response
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     def story_page(request: Request, story_id: str,
-                   page_no: int = Query(1, alias="page", ge=1, le=10**6)) -> Response:
+                   page_no: int = Query(1, alias="page", ge=1, le=10**6),
+                   since: str = "", figures: str = "") -> Response:
         with reader() as store:
             view = views.story_view(store, story_id)
             current = resolve_story_id(store, story_id) if view is None else story_id
+            news = views.story_news(store, story_id, feeds.baseline(since)) if view else None
         if view is None and current != story_id:  # merged into an older story: follow it
             return RedirectResponse(f"/stories/{quote(current, safe='')}", status_code=301)
         if view is None:
             raise HTTPException(404, f"no story {story_id!r} in this store")
-        order = {"conflict": 0, "changed_over_time": 1, "agree": 2}
-        comparisons = sorted(view.story.comparisons, key=lambda c: order.get(c.label, 3))
+        # Stored most important first; the rows compare marks `shown` (about 10) open the
+        # table, the rest behind "show all" (?figures=all).
+        every = view.story.comparisons
+        comparisons = every if figures == "all" else [c for c in every if c.shown]
         entities: dict[str, list[Entity]] = {}
         for ent in view.story.entities:
             entities.setdefault(ent.label, []).append(ent)
-        return page(request, "story.html.j2", q="", v=view, s=view.story,
-                    comparisons=comparisons[:MAX_COMPARISONS], n_comparisons=len(comparisons),
+        return page(request, "story.html.j2", q="", v=view, s=view.story, news=news,
+                    comparisons=comparisons[:MAX_COMPARISONS], n_comparisons=len(every),
+                    verdict=verdict_label,
                     entities=entities, max_values=MAX_VALUES, max_events=MAX_EVENTS,
                     page_no=page_no, per_page=ARTICLES_PER_PAGE,
                     first=(page_no - 1) * ARTICLES_PER_PAGE)
+
+    @app.get("/entities/{name:path}", response_class=HTMLResponse, include_in_schema=False)
+    def entity_page(request: Request, name: str) -> HTMLResponse:
+        with reader() as store:
+            view = views.entity_view(store, name)
+        if not view.stories:
+            raise HTTPException(404, f"no story names {name!r} in this store")
+        return page(request, "entity.html.j2", q="", e=view)
 
     @app.get("/articles/{article_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, article_id: str, cite: str = "") -> Response:
@@ -416,16 +447,20 @@ def create_app(db: Path | str, *, allowed_hosts: list[str] | None = None,
                 titles = {s.id: s.title for s in store.stories(job.stories)}
         return page(request, "job.html.j2", q="", job=job, titles=titles)
 
+    feeds.register(app, reader)  # Atom feeds and /api/stories/ID/changes
+
     # -- API --------------------------------------------------------------------------------
 
     @app.get("/api/stories", response_model=list[StorySummary], tags=["stories"])
     def api_stories(offset: int = Query(0, ge=0),
-                    limit: int = Query(API_PAGE_SIZE, ge=1, le=API_MAX_PAGE)) -> list[StorySummary]:
-        """Stories newest first, ``limit`` of them from ``offset`` (a page: ask for the next
-        with ``offset + limit`` until fewer than ``limit`` come back), with their date span,
-        outlets and articles per day."""
+                    limit: int = Query(API_PAGE_SIZE, ge=1, le=API_MAX_PAGE),
+                    show_all: bool = Query(False, alias="all")) -> list[StorySummary]:
+        """Stories ranked by coverage and recency (3+ articles from 2+ outlets first; noise
+        stories only with ``all=1``), ``limit`` of them from ``offset`` (a page: ask for the
+        next with ``offset + limit`` until fewer than ``limit`` come back), with their date
+        span, outlets and articles per day."""
         with reader() as store:
-            return [_summary(r) for r in views.story_rows(store, offset, limit)]
+            return [_summary(r) for r in views.story_rows(store, offset, limit, noise=show_all)]
 
     @app.get("/api/stories/{story_id}", response_model=StoryDetail, tags=["stories"],
              responses={404: {"description": "No such story"}})

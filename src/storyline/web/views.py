@@ -23,7 +23,7 @@ from urllib.parse import quote, urlsplit
 from rapidfuzz import fuzz
 
 from storyline.ingest.meta import parse_day
-from storyline.model import Article, Entity, Story
+from storyline.model import Article, Entity, Revision, Story, TimelineEntry
 from storyline.store import ArticleRow, StoryStore, open_store
 from storyline.text import content_words, split_sentences
 
@@ -191,6 +191,12 @@ class StoryRow:
     n_duplicates: int
     outlets: list[str]
     coverage: Coverage
+    new: bool = False  # changed since the reader's last visit or ``?since=`` (``mark_new``)
+    # Distinct outlets, covered widely enough to lead the list, why it is noise, and the
+    # date of its latest article (the row's "last update").
+    n_outlets: int = 0
+    major: bool = False
+    noise: str | None = None
 
     @property
     def span(self) -> str:
@@ -208,18 +214,111 @@ def story_row(story_id: str, title: str, n_articles: int, arts: list[ArticleBrie
     )
 
 
-def story_rows(store: StoryStore, offset: int = 0, limit: int | None = None) -> list[StoryRow]:
-    """One page of stories, newest first (by their latest article date; undated last).
+def story_rows(store: StoryStore, offset: int = 0, limit: int | None = None, *,
+               noise: bool = False) -> list[StoryRow]:
+    """One page of stories ranked by coverage and recency: those with 3 articles from 2
+    outlets first, then the rest; noise stories only with ``noise`` (last).
 
     The order and the page come from the stories' indexed columns (``story_listing``), and
     only the articles of the stories on the page are read, by their story index: the index
-    page of a store of 10k articles reads a few hundred rows, not all of them."""
-    listed = store.story_listing(offset, limit)
+    page of a store of 10k articles reads a few hundred rows, not all of them. Two rows of
+    the page never carry the same title (``distinct_titles``)."""
+    from storyline.headlines import distinct_titles
+
+    listed = store.story_listing(offset, limit, noise=noise)
     members: dict[str, list[ArticleBrief]] = {s.id: [] for s in listed}
     for row in store.story_article_rows(members):
         members[row.story_id or ""].append(brief(row))
-    return [story_row(s.id, s.title, len(members[s.id]) or s.n_articles, members[s.id])
-            for s in listed]
+    titles = distinct_titles((s.id, s.title, s.first_date) for s in listed)
+    out: list[StoryRow] = []
+    for s in listed:
+        made = story_row(s.id, titles[s.id], len(members[s.id]) or s.n_articles, members[s.id])
+        made.n_outlets = len(made.outlets) or s.n_outlets
+        made.major, made.noise = s.major, s.noise
+        out.append(made)
+    return out
+
+
+def mark_new(store: StoryStore, rows: list[StoryRow], since: str | int | None) -> int:
+    """Mark the rows whose story changed after ``since`` (a revision number or UTC ISO time;
+    None marks none); returns the store's latest revision number, the reader's new "seen"."""
+    if since is not None:
+        revised = store.revised_stories(since)
+        for row in rows:
+            row.new = row.id in revised
+    return store.latest_revision()
+
+
+@dataclass
+class StoryNews:
+    """What the story page marks as new: the story's latest revisions (newest first) and the
+    items of those after ``since`` (by default its latest revision, unless that one made the
+    story: then everything is new and nothing is marked)."""
+
+    revisions: list[Revision]
+    marked: list[Revision]
+    timeline: set[str] = field(default_factory=set)
+    summary: set[str] = field(default_factory=set)
+    figures: set[str] = field(default_factory=set)
+    articles: set[str] = field(default_factory=set)
+    entities: set[str] = field(default_factory=set)
+
+
+def story_news(store: StoryStore, story_id: str, since: str | int | None = None,
+               limit: int = 5) -> StoryNews:
+    """The story's latest ``limit`` revisions (with those of stories merged into it) and
+    the new items to mark on its page."""
+    from storyline.changes import story_revisions
+
+    revisions = story_revisions(store, story_id, limit=50)
+    if since is None:
+        marked = revisions[:1] if revisions and revisions[0].changes[0].kind != "new" else []
+    elif isinstance(since, int):
+        marked = [r for r in revisions if r.number > since]
+    else:
+        marked = [r for r in revisions if r.at > since]
+    news = StoryNews(revisions[:limit], marked)
+    into = {"timeline": news.timeline, "summary": news.summary, "figure": news.figures,
+            "verdict": news.figures, "articles": news.articles, "entities": news.entities}
+    for rev in marked:
+        for change in rev.changes:
+            into.get(change.kind, set()).update(change.items)
+    return news
+
+
+@dataclass
+class EntityView:
+    """An entity page: the stories naming it, and their timeline entries that name it."""
+
+    name: str
+    label: str | None
+    variants: list[str]
+    stories: list[Story]
+    timeline: list[tuple[TimelineEntry, Story]]
+
+
+def entity_view(store: StoryStore, name: str, limit: int = 200) -> EntityView:
+    """Stories whose entities hold ``name`` (or a spelling of it), found through the
+    full-text index (only the stories of matching articles are read), newest first."""
+    ids = store.search(name, limit=limit)
+    story_ids = list(dict.fromkeys(r.story_id for r in store.article_rows_for(ids) if r.story_id))
+    wanted = name.casefold()
+    label, variants, stories = None, [name], []
+    for sid in story_ids:
+        story = store.story(sid)
+        if story is None:
+            continue
+        for ent in story.entities:
+            if wanted in {v.casefold() for v in [ent.name, *ent.variants]}:
+                label = label or ent.label
+                variants += [v for v in ent.variants if v not in variants]
+                stories.append(story)
+                break
+    spellings = [v.casefold() for v in variants]
+    timeline = sorted(((t, s) for s in stories for t in s.timeline
+                       if any(v in t.text.casefold() for v in spellings)),
+                      key=lambda ts: ts[0].date)
+    return EntityView(name, label, variants, stories, timeline)
 
 
 # -- sentences and citations -------------------------------------------------------------------
@@ -416,6 +515,7 @@ class DateFound:
     start: int
     end: int
     sentence: int | None
+    readable: str = ""  # the value as a reader reads it ("10 Mar 2011, morning", "age 68")
 
 
 @dataclass
@@ -458,9 +558,9 @@ def _safely(name: str, unavailable: dict[str, str], fn: Any) -> Any:
 
 
 def _dates(article: Article, index: SentenceIndex) -> list[DateFound]:
-    from storyline.extract.timex import find_timexes
+    from storyline.extract.timex import find_timexes, readable
 
-    return [DateFound(t.text, t.type, t.value, t.start, t.end, index.at(t.start))
+    return [DateFound(t.text, t.type, t.value, t.start, t.end, index.at(t.start), readable(t.value, t.text))
             for t in find_timexes(article.text, article.published)]
 
 
@@ -515,11 +615,24 @@ def article_view(store: StoryStore, article_id: str, extract: bool = True,
 # -- search ----------------------------------------------------------------------------------------
 
 
+def iso_day(value: str) -> str | None:
+    """A search form's date ("2011-03-01", "1 March 2011") as ISO, or None (empty or not a
+    date: the filter is then not applied rather than matching nothing)."""
+    from storyline.ingest.meta import parse_date_text
+
+    text = (value or "").strip()
+    if not text:
+        return None
+    day = parse_day(text)
+    return day.isoformat() if day else parse_date_text(text)
+
+
 @dataclass
 class SearchHit:
     article: ArticleBrief
     story_title: str | None
     snippet: list[tuple[str, bool]]  # (text, is a match)
+    title: str = ""  # the article's headline, or one derived from its text (never its id)
 
     @property
     def snippet_text(self) -> str:
@@ -550,16 +663,68 @@ def snippet(text: str, query: str, width: int = 110) -> list[tuple[str, bool]]:
     return out
 
 
-def search(store: StoryStore, query: str, limit: int = 50) -> list[SearchHit]:
-    """Articles matching ``query`` (full-text index over titles and text), best first: the
-    hits' list rows and texts and their stories' titles, read by id, nothing else."""
-    ids = store.search(query, limit=limit)
+def search(store: StoryStore, query: str, limit: int = 50, *, offset: int = 0,
+           since: str | None = None, until: str | None = None) -> list[SearchHit]:
+    """Articles matching ``query`` (full-text index over titles and text, stemmed), best
+    first, one page, published between ``since`` and ``until`` when given: the hits' list
+    rows and texts and their stories' titles, read by id, nothing else."""
+    from storyline.headlines import article_title
+
+    ids = store.search(query, limit, offset=offset, since=since or None, until=until or None)
     if not ids:
         return []
     index = briefs_of(store, ids)
     texts = store.article_texts(ids)
     titles = store.story_titles({sid for i in ids if i in index and (sid := index[i].story_id)})
-    return [
-        SearchHit(index[i], titles.get(index[i].story_id or ""), snippet(texts.get(i, ""), query))
-        for i in ids if i in index
-    ]
+    hits = []
+    for i in ids:
+        if i not in index:
+            continue
+        row, text = index[i], texts.get(i, "")
+        own = row.title or article_title(Article(id=i, text=text))
+        hits.append(SearchHit(row, titles.get(row.story_id or ""), snippet(text, query), own))
+    return hits
+
+
+@dataclass
+class EntityHit:
+    """An entity of a story the search found, named by the query (one of its spellings)."""
+
+    name: str
+    label: str
+    variants: list[str]
+    story_ids: list[str]
+
+
+@dataclass
+class SearchResults:
+    """What a search page shows: stories (title or entities match), entities, articles."""
+
+    stories: list[StoryRow]
+    entities: list[EntityHit]
+    articles: list[SearchHit]
+
+
+def search_all(store: StoryStore, query: str, limit: int = 50, *, offset: int = 0,
+               since: str | None = None, until: str | None = None) -> SearchResults:
+    """Stories whose title or entities match ``query`` (first page only), the entities
+    whose name or a spelling holds a query word, and one page of matching articles."""
+    story_ids = store.search_stories(query, limit=20) if offset == 0 else []
+    stories = [s for s in (store.story(sid) for sid in story_ids) if s is not None]
+    words = {w.casefold() for w in re.findall(r"\w+", query)}
+    entities: dict[str, EntityHit] = {}
+    for story in stories:
+        for ent in story.entities:
+            spellings = {t.casefold() for v in [ent.name, *ent.variants] for t in re.findall(r"\w+", v)}
+            if words and words <= spellings or any(w in spellings for w in words if len(w) > 3):
+                hit = entities.setdefault(ent.name, EntityHit(ent.name, ent.label, [], []))
+                hit.variants += [v for v in ent.variants if v not in hit.variants]
+                hit.story_ids.append(story.id)
+    rows = []
+    if story_ids:
+        members: dict[str, list[ArticleBrief]] = {sid: [] for sid in story_ids}
+        for row in store.story_article_rows(members):
+            members[row.story_id or ""].append(brief(row))
+        rows = [story_row(s.id, s.title, len(s.article_ids), members.get(s.id, [])) for s in stories]
+    articles = search(store, query, limit, offset=offset, since=since, until=until)
+    return SearchResults(rows, list(entities.values())[:20], articles)

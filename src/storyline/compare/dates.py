@@ -1,0 +1,282 @@
+"""Date rows: the day each source gives for the same event ("fled on Sunday" vs "on Monday").
+
+A reader checks a day as readily as a figure, and sources do disagree on it (the seeds:
+Reuters has the Afghan troops crossing into Tajikistan on Sunday, Dawn on Monday). Each
+sentence that names one day (a resolved date of ``extract.analysis``, "yesterday" resolved
+against its own article's date; or, in an undated article, a bare weekday) is a date claim.
+Claims of different articles describe the same event when their words, the date and the
+numbers left out, are alike (tf-idf cosine of ``figures``' features) and they name the same
+event class or place. Two days that cannot be the same (two dates, two weekdays, or a date
+whose weekday is not the named one) make a conflict; a day does not change over time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from storyline.compare.options import CompareOptions
+from storyline.extract.analysis import analysis_of
+from storyline.extract.claims import attribution
+from storyline.model import Article, ClaimValue, Comparison
+from storyline.text import STOP_WORDS, WEEKDAYS
+
+_WEEKDAY = re.compile(
+    r"\b(?:(?:early|late)\s+)?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+    r"(?:\s+(?:morning|afternoon|evening|night))?\b"
+)
+# "since Monday", "until Friday", "by Sunday": the bound of a period, not the day of an event.
+_BOUND = re.compile(r"\b(?:since|from|until|till|before|after|by|through|next|last)\s+(?:the\s+)?$", re.I)
+
+# (weights, event classes, names) of a text; made by ``figures.sentence_vectorizer``.
+Vectorizer = Callable[[str], tuple[dict[str, float], set[str], set[str]]]
+
+
+@dataclass
+class DateClaim:
+    """One sentence of one article naming the day of something."""
+
+    article_id: str
+    sentence: str
+    written: str  # the expression as written: "Sunday", "yesterday", "July 4"
+    day: str | None  # ISO day, when resolved
+    weekday: int | None  # 0 = Monday
+    published: str | None
+
+
+def date_claims(article: Article) -> list[DateClaim]:
+    """The day each sentence of ``article`` gives for what it reports, at most one per sentence.
+
+    Sentences naming two or more days are left out (which day goes with which event is not
+    clear), and so are period bounds ("since Monday"). The day of a statement ("said on
+    Monday") is kept: two sources can disagree on when something was announced.
+    """
+    analysis = analysis_of(article)
+    out = []
+    for sent, mentions in zip(analysis.sentences, analysis.dates, strict=True):
+        text = sent.text
+        days: list[tuple[str, str | None, int | None]] = []
+        for d in mentions:
+            if d.precision != "day" or _BOUND.search(text[: d.start]):
+                continue
+            days.append((text[d.start : d.end], d.value, _weekday_of(d.value)))
+        if not days:
+            for w in _WEEKDAY.finditer(text):
+                if _BOUND.search(text[: w.start()]):
+                    continue
+                days.append((w.group(0), None, WEEKDAYS.index(w.group(1).lower())))
+        keys = {d[1] or d[2] for d in days}
+        if len(keys) != 1:
+            continue
+        written, iso, wd = days[0]
+        out.append(DateClaim(article.id, text, written, iso, wd, article.published))
+    return out
+
+
+# The similarity given to two sentences that state figures of one row: they report one event.
+_SAME_FIGURE = 0.7
+# Words this alike report one event whatever the words next to the day.
+_ALONE = 0.6
+# Words each side of the day that say what happened that day.
+_NEAR = 5
+# A pair's score (its confidence): (similarity + _NAME_WEIGHT per shared name, up to three)
+# / _SURE, capped at 1. Set with the planted days and the controls of ``eval compare`` on
+# Multi-News (dev).
+_NAME_WEIGHT = 0.1
+_SURE = 0.7
+
+
+def _around(sentence: str, written: str, size: int) -> str:
+    """The words each side of the day: a long sentence reports more than one thing."""
+    pos = sentence.find(written)
+    if pos < 0 or size <= 0:
+        return sentence
+    return " ".join(sentence[:pos].split()[-size:] + sentence[pos + len(written) :].split()[:size])
+
+
+def _weekday_of(iso: str) -> int | None:
+    try:
+        return date.fromisoformat(iso[:10]).weekday()
+    except ValueError:
+        return None
+
+
+def compatible(a: DateClaim, b: DateClaim) -> bool:
+    """Whether two claims can name the same day."""
+    if a.day and b.day:
+        return a.day == b.day
+    if a.weekday is None or b.weekday is None:
+        return True
+    return a.weekday == b.weekday
+
+
+def date_rows(
+    articles: list[Article],
+    opts: CompareOptions,
+    vectorize: Vectorizer,
+    figures: list[Comparison] | None = None,
+) -> list[Comparison]:
+    """Rows comparing the days that at least two articles give for the same event.
+
+    Two claims of different articles are one event when their sentences state figures of
+    one figure row (``figures``: "more than 1,000 Afghan troops fled ... on Sunday" / "...
+    on Monday"), or when the words around the day are alike (at least
+    ``date_min_similarity``) and name the same event class or place.
+    """
+    claims = [c for a in articles for c in date_claims(a)]
+    if len({c.article_id for c in claims}) < 2:
+        return []
+    rows_of: dict[tuple[str, str], set[int]] = {}
+    for k, row in enumerate(figures or []):
+        for v in row.values:
+            for s in v.sources:
+                rows_of.setdefault((s, v.sentence), set()).add(k)
+    feats = [vectorize(_around(c.sentence, c.written, opts.window)) for c in claims]
+    # The words right next to the day, names left out: what happened that day ("died",
+    # "issued an Amber Alert"). Two sentences about one event share at least two of them.
+    near = [
+        set(vectorize(_around(c.sentence, c.written, _NEAR))[0]) - f[2]
+        for c, f in zip(claims, feats, strict=True)
+    ]
+    rows = [rows_of.get((c.article_id, c.sentence), set()) for c in claims]
+    parent = list(range(len(claims)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    best: dict[tuple[int, int], float] = {}
+    for i in range(len(claims)):
+        for j in range(i + 1, len(claims)):
+            if claims[i].article_id == claims[j].article_id:
+                continue
+            (vi, ei, pi), (vj, ej, pj) = feats[i], feats[j]
+            sim = sum(v * vj.get(t, 0.0) for t, v in vi.items())
+            if rows[i] & rows[j] and (ei & ej or not (ei or ej)) and near[i] & near[j]:
+                sim = max(sim, _SAME_FIGURE)  # scores 1.0 below
+            elif sim < _ALONE and (sim < opts.date_min_similarity or len(near[i] & near[j]) < 2):
+                continue
+            # Shared names make two sentences far likelier to report one event ("Prodigy ...
+            # died Tuesday" / "Prodigy ... died Thursday"): each adds to the pair's score.
+            best[(i, j)] = min(1.0, (sim + _NAME_WEIGHT * min(len(pi & pj), 3)) / _SURE)
+            parent[find(i)] = find(j)
+    clusters: dict[int, list[int]] = {}
+    for i in range(len(claims)):
+        clusters.setdefault(find(i), []).append(i)
+    out = []
+    for members in clusters.values():
+        group = [claims[i] for i in members]
+        if len({c.article_id for c in group}) < 2:
+            continue
+        # An article that gives two different days for what looks like one event: the
+        # sentences report different things, not one event.
+        by_article: dict[str, list[DateClaim]] = {}
+        for c in group:
+            by_article.setdefault(c.article_id, []).append(c)
+        if any(not compatible(x, y) for cs in by_article.values() for x in cs for y in cs):
+            continue
+        clash = [
+            best.get((min(i, j), max(i, j)), 0.0)
+            for x, i in enumerate(members)
+            for j in members[x + 1 :]
+            if claims[i].article_id != claims[j].article_id and not compatible(claims[i], claims[j])
+        ]
+        sims = [
+            best.get((min(i, j), max(i, j)), 0.0) for x, i in enumerate(members) for j in members[x + 1 :]
+        ]
+        values = _values(group)
+        if len(values) < 2:
+            continue
+        if clash:
+            conf = max(clash)
+            shown_days = sorted({_show(c) for c in group})
+            out.append(
+                Comparison(
+                    subject=_subject(group),
+                    label="conflict",
+                    values=values,
+                    reason=f"the sources give different days: {', '.join(shown_days)}",
+                    confidence=round(conf, 3),
+                    kind="date",
+                )
+            )
+        else:
+            conf = max(sims, default=0.0)
+            out.append(
+                Comparison(
+                    subject=_subject(group),
+                    label="agree",
+                    values=values,
+                    reason=f"every source gives {_show(group[0])}",
+                    confidence=round(conf, 3),
+                    kind="date",
+                )
+            )
+    return out
+
+
+def _show(c: DateClaim) -> str:
+    if c.day:
+        return f"{c.written} ({c.day})" if c.written.lower() != c.day else c.day
+    return c.written
+
+
+def _values(group: list[DateClaim]) -> list[ClaimValue]:
+    merged: dict[tuple[str, str], ClaimValue] = {}
+    for c in sorted(group, key=lambda c: (c.published or "9999", c.article_id)):
+        key = (c.day or c.written.lower(), re.sub(r"\W+", " ", c.sentence.lower()).strip())
+        if key in merged:
+            if c.article_id not in merged[key].sources:
+                merged[key].sources.append(c.article_id)
+            continue
+        merged[key] = ClaimValue(
+            value=c.written,
+            number=None,
+            qualifier=None,
+            sentence=c.sentence,
+            sources=[c.article_id],
+            date=c.day,
+            attribution=attribution(c.sentence),
+        )
+    return list(merged.values())
+
+
+_CLAUSE_CUT = re.compile(
+    r"\s+(?:following|after|as|while|because|when|amid|but|and then)\s+|(?<!\d),|[;:(“\"]"
+)
+
+
+def _subject(group: list[DateClaim]) -> str:
+    """ "when more than 1,000 Afghan troops fled into neighbouring Tajikistan": the clause of
+    the shortest sentence that holds the day, with the day taken out."""
+    c = min(group, key=lambda c: (len(c.sentence), c.article_id))
+    s = c.sentence
+    pos = s.find(c.written)
+    head = re.sub(r"^[A-Z]{3,}[\w ]*:\s*|^\([A-Z][\w ]*\)\s*", "", s)  # "KABUL:", "(CNN)"
+    if pos >= 0:
+        pos = head.find(c.written)
+    before = head[:pos] if pos >= 0 else head
+    after = head[pos + len(c.written) :] if pos >= 0 else ""
+    start = max((m.end() for m in re.finditer(r"(?<!\d),(?!\d)\s*|[;:“\"]\s*", before)), default=0)
+    phrase = before[start:]
+    phrase = re.sub(r"\s+(?:on|early|late|last|this)\s*$", "", phrase.rstrip())
+    rest = _CLAUSE_CUT.split(after, maxsplit=1)[0] if after else ""
+    words = (phrase + " " + rest).split()
+    if len(words) < 3:
+        words = head.split()
+    while words and words[0].lower() in _LEADING:
+        words = words[1:]
+    text = " ".join(words[:14]).rstrip(" .,;") or head[:80]
+    first = text.split()[0] if text.split() else ""
+    if first[:1].isupper() and (first.lower() in STOP_WORDS or first.lower() in _COMMON):
+        text = text[0].lower() + text[1:]
+    return "when " + text
+
+
+_COMMON = {"more", "hundreds", "thousands", "police", "troops", "officials", "rescuers", "authorities"}
+# Words a clause may open with that do not belong in a subject ("though Lewis did not say").
+_LEADING = {"though", "although", "but", "and", "as", "while", "meanwhile", "also", "then", "so"}
