@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
 from collections import Counter
 from pathlib import Path
 
@@ -77,7 +78,8 @@ def test_online_equals_one_shot_with_dates_closures_and_evictions(data_dir: Path
     options = dataclasses.replace(FAST, max_active=8)
     one_shot = _by_article(Grouper(options).add(articles))
     ordered = sorted(articles, key=lambda a: (a.published is None, a.published or "", a.id))
-    grouper, online = Grouper(options), {}
+    online: dict[str, tuple[str, str]] = {}
+    grouper = Grouper(options)
     for part in (ordered[:200], ordered[200:400], ordered[400:]):
         online |= _by_article(grouper.add(part))
         online |= _by_article(grouper.regrouped())  # earlier articles a split/merge moved
@@ -133,7 +135,8 @@ def test_split_and_merge_are_online_and_keep_ids(data_dir: Path) -> None:
     assert grouper.resolve_story("s-unknown") == "s-unknown"
 
     ordered = sorted(articles, key=lambda a: (a.published or "", a.id))
-    online, moved, grouper = {}, 0, Grouper(strict)
+    online: dict[str, tuple[str, str]] = {}
+    moved, grouper = 0, Grouper(strict)
     for start in range(0, len(ordered), 100):
         online |= _by_article(grouper.add(ordered[start : start + 100]))
         moved += len(grouper.regrouped())
@@ -142,10 +145,92 @@ def test_split_and_merge_are_online_and_keep_ids(data_dir: Path) -> None:
     assert moved > 0  # some earlier articles did move, and were reported
     assert online == one_shot
     # Event ids never change, and every event stays whole inside one story.
-    event_story = {}
+    event_story: dict[str, str] = {}
     for story in grouper.stories():
         for event in story.events:
             assert event_story.setdefault(event.id, story.id) == story.id
+
+
+# Fictional news for the absorb test: a volcano story, a thread of it about grounded
+# flights (its own words and names plus the volcano's), and an unrelated cup final on the
+# same island. Each article is a seeded sample of a pool's sentences.
+_VOLCANO = (
+    "Mount Veltra erupted again on Korsan, sending lava toward the village of Tarrow.",
+    "Governor Alena Brisk ordered the evacuation of Tarrow and Mireth as Mount Veltra spewed lava.",
+    "Seismologist Ivo Renk said the tremors under Mount Veltra were growing stronger.",
+    "Lava from Mount Veltra crossed the coastal road between Tarrow and Mireth on Korsan.",
+    "Rescue teams on Korsan searched the slopes of Mount Veltra for missing hikers.",
+    "Alena Brisk visited shelters in Mireth where families who fled Mount Veltra are staying.",
+    "Ivo Renk of the Korsan Volcano Institute warned that a larger eruption of Mount Veltra was possible.",
+    "Residents of Tarrow watched the glow of Mount Veltra from the harbour.",
+    "The Korsan Volcano Institute raised the alert level for Mount Veltra to red.",
+    "Ash from Mount Veltra covered crops and roofs across the north of Korsan.",
+)
+_FLIGHTS = (
+    "The ash cloud from Mount Veltra grounded all Skyrail flights at Port Danel airport.",
+    "Thousands of passengers were stranded at Port Danel as Skyrail cancelled flights over Korsan.",
+    "Skyrail chief executive Oren Sato said flights would resume once the ash cloud cleared.",
+    "Airport officials at Port Danel handed out blankets to passengers stuck by the ash.",
+    "Aviation regulator Lina Morrow closed the airspace over Korsan because of the ash cloud.",
+    "Skyrail crews inspected jet engines at Port Danel for damage from volcanic ash.",
+)
+_FINAL = (
+    "Redport Rovers beat Korsan City 2-1 in the cup final at the Harbour Stadium.",
+    "Coach Dario Velm praised his Redport Rovers players after the cup final win.",
+    "Striker Tomas Quill scored the winning goal for Redport Rovers in extra time.",
+    "Korsan City captain Elio Brant missed a penalty in the second half of the final.",
+    "Fans of Redport Rovers celebrated in the streets of Redport after the final.",
+    "Dario Velm said the cup final was the best night of his career at Redport Rovers.",
+)
+
+
+def _fictional(
+    prefix: str, n: int, first_day: int, picks: list[tuple[tuple[str, ...], int]]
+) -> list[Article]:
+    rnd = random.Random(prefix)
+    out = []
+    for k in range(n):
+        sents = [s for pool, m in picks for s in rnd.sample(pool, m)]
+        day = first_day + k % 10
+        out.append(
+            Article(
+                id=f"{prefix}-{k:02d}", title=sents[0], text=" ".join(sents), published=f"2031-05-{day:02d}"
+            )
+        )
+    return out
+
+
+def test_a_fragment_rejoins_its_big_story_and_an_unrelated_one_does_not() -> None:
+    """Absorb (``GroupOptions.absorb_ratio``): the flights thread opens a story of its own
+    (a strict story threshold stands in for a long story's blurred centroid), and when it
+    reaches 10 articles it joins the six-times-bigger volcano story; the cup final, as
+    big and on the same island, stays apart."""
+    volcano = _fictional("volcano", 60, 1, [(_VOLCANO, 4)])
+    flights = _fictional("flights", 10, 15, [(_FLIGHTS, 2), (_VOLCANO, 4)])
+    final = _fictional("final", 10, 10, [(_FINAL, 4)])
+    articles = volcano + flights + final
+    strict = dataclasses.replace(FAST, story=dataclasses.replace(FAST.story, threshold=0.40))
+
+    def stories(options: GroupOptions) -> tuple[Grouper, dict[str, set[str]]]:
+        grouper = Grouper(options)
+        got = _by_article(grouper.add(articles))
+        return grouper, {
+            name: {got[a.id][0] for a in part}
+            for name, part in (("volcano", volcano), ("flights", flights), ("final", final))
+        }
+
+    # Without absorbing the thread stays apart: the merge step alone never takes it back.
+    _, off = stories(dataclasses.replace(strict, absorb_ratio=0.0))
+    assert len(off["flights"]) == 1 and off["flights"] != off["volcano"]
+    grouper, got = stories(strict)
+    assert len(got["volcano"]) == 1 and got["flights"] == got["volcano"]
+    assert got["volcano"] == off["volcano"]  # the big story keeps its id
+    assert {grouper.resolve_story(sid) for sid in off["flights"]} == got["volcano"]
+    assert len(got["final"]) == 1 and got["final"] != got["volcano"]
+    # The guards keep the cup final out: without them it is swallowed like the thread.
+    loose = dataclasses.replace(strict, absorb_threshold=0.0, absorb_margin=0.0, absorb_entity_cos=0.0)
+    _, swallowed = stories(loose)
+    assert swallowed["final"] == swallowed["volcano"]
 
 
 def test_version_1_state_is_converted(data_dir: Path) -> None:

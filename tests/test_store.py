@@ -146,11 +146,12 @@ def test_page_queries_read_only_what_a_page_shows(new_store_target: NewTarget) -
         store.put_story(Story(id="s-0", title="Undated", article_ids=[]))
         store.add_errors([IngestError("x.txt", "empty")])
         listed = store.story_listing()
-        # Ranked: recent before old (within 30 days of the latest), then more outlets first.
-        assert [s.id for s in listed] == ["s-1", "s-3", "s-2", "s-0"]
+        # Ranked by coverage fading with age: s-1 (3 fresh articles), s-2 (one article a year
+        # old: 4 / 15.5) above s-3 (fresh, but no article: 0), the undated story last.
+        assert [s.id for s in listed] == ["s-1", "s-2", "s-3", "s-0"]
         assert listed[0] == StoryListing("s-1", "Dam", "2025-03-09", "2025-03-10", 3, 1, None,
                                          listed[0].updated)
-        assert [s.id for s in store.story_listing(offset=1, limit=2)] == ["s-3", "s-2"]
+        assert [s.id for s in store.story_listing(offset=1, limit=2)] == ["s-2", "s-3"]
         assert store.story_listing(offset=9, limit=5) == [] and store.count_stories() == 4
         assert store.story_titles(["s-2", "nope", "s-1"]) == {"s-2": "Old", "s-1": "Dam"}
         rows = store.article_rows_for(["d", "a", "zz", "a"])

@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from storyline import pipeline
-from storyline.headlines import article_title, clean_headline, distinct_titles, story_title
+from storyline.headlines import (
+    article_title,
+    clean_headline,
+    distinct_titles,
+    glued_parts,
+    headline_from_sentence,
+    story_title,
+)
 from storyline.ingest import Record
 from storyline.ingest.articles import prepare
 from storyline.model import Article, IngestError
@@ -87,6 +94,95 @@ def test_story_title_is_the_most_central_real_headline() -> None:
         for i in range(4)
     ]
     assert story_title(arts + later) == "Riverton dam holds as flood recedes"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # attribution, a lead time phrase and the day go; the news stays
+        (
+            "Riverton officials said on Tuesday that the council will close the river road.",
+            "The council will close the river road",
+        ),
+        (
+            "Rescue teams told Wire News that floodwater had reached the town hall.",
+            "Floodwater had reached the town hall",
+        ),
+        (
+            "After a long debate, the council passed the flood budget on Monday.",
+            "The council passed the flood budget",
+        ),
+        ("The council passed the flood budget, officials said.", "The council passed the flood budget"),
+        # a long lede is cut at a clause, never mid-phrase
+        (
+            "The Riverton council raised the flood levy by two percent last month after pressure from "
+            "residents and farmers whose fields were flooded.",
+            "The Riverton council raised the flood levy by two percent last month",
+        ),
+        # captions, gallery lines, fragments and noun phrases are no headlines
+        ("Mayor Ana Example, left, tours the flooded street in Riverton, March 3.", None),
+        ("Floodwater covers the square in this file photo from 2019.", None),
+        ("March 3: Mayor Ana Example visits the flooded school.", None),
+        ("Using sandbags and pumps, which volunteers brought from the next town over the hills", None),
+        ("The son of the experienced ferry captain who steered the boat through the flood waters", None),
+        ("THE COUNCIL IS to meet tonight to pass the flood budget.", None),
+    ],
+)
+def test_headline_from_sentence_reads_as_a_headline(sentence: str, expected: str | None) -> None:
+    assert headline_from_sentence(sentence) == expected
+
+
+def test_glued_headline_is_split_off_and_preferred() -> None:
+    vocab = {"the", "river", "residents", "water"}
+    line = "Flood closes Riverton road The river rose overnight Residents of Riverton fled their homes."
+    assert glued_parts(line, vocab) == [
+        "Flood closes Riverton road",
+        "The river rose overnight",
+        "Residents of Riverton fled their homes.",
+    ]
+    # A title before a name is not a break ("with President Ana Example").
+    assert len(glued_parts("The mayor met with President Ana Example in Riverton", {"president"})) == 1
+    arts = [
+        Article(
+            id=f"g{i}",
+            text=f"Flood closes Riverton road The river rose overnight after rain {i}\n"
+            "Residents of Riverton said the river road was closed by the flood.\n"
+            "The river water rose over the road for the first time since 1990.",
+        )
+        for i in range(3)
+    ]
+    assert story_title(arts) == "Flood closes Riverton road"
+    assert article_title(arts[0]) == "Flood closes Riverton road"
+
+
+def test_real_headline_beats_a_central_lede() -> None:
+    ledes = [
+        "Floodwater from the Riverton river closed the river road and the Riverton bridge on Monday.",
+        "The Riverton river burst its banks and floodwater closed the Riverton bridge.",
+        "Floodwater closed the Riverton bridge and the river road as the river rose.",
+        "Riverton residents found the river road and bridge closed by floodwater.",
+    ]
+    arts = [Article(id=f"l{i}", text=lede) for i, lede in enumerate(ledes)]
+    titled = [*arts, Article(id="h", title="Floodwater closes Riverton bridge and river road", text=ledes[0])]
+    assert story_title(titled) == "Floodwater closes Riverton bridge and river road"
+    # Without it, a lede made short, with its day dropped.
+    assert (
+        story_title(arts)
+        == "Floodwater from the Riverton river closed the river road and the Riverton bridge"
+    )
+
+
+def test_heldout_t17_titles_are_short_headlines(data_dir: Path) -> None:
+    """A Timeline17 collection the title rules were not tuned on (bpoil_bbc): its pages glue
+    the headline before the first sentence; the story title is a headline, not a lede."""
+    with gzip.open(data_dir / "tls_t17" / "bpoil_bbc" / "articles.jsonl.gz", "rt") as fh:
+        rows = [json.loads(line) for _, line in zip(range(40), fh, strict=False)]
+    arts = [Article(id=r["id"], text=r["text"], outlet=r["outlet"], published=r["published"]) for r in rows]
+    title = story_title(arts)
+    assert 3 <= len(title.split()) <= 12 and not JUNK.search(title), title
+    assert re.search(r"\bBP\b|oil|spill|Gulf", title), title
+    made = [article_title(a) for a in arts[:20]]
+    assert all(len(t.split()) <= 16 and not JUNK.search(t) for t in made), made
 
 
 def test_untitled_articles_get_a_headline_never_an_id(data_dir: Path) -> None:
@@ -219,3 +315,27 @@ def test_stories_command_lists_covered_stories_first(tmp_path: Path) -> None:
     listed = json.loads(CliRunner().invoke(main, ["stories", "--all", "--json", "--db", str(db)]).stdout)
     assert [s["id"] for s in listed] == ["wide", "solo", "prompt"] and listed[-1]["noise"] == "sign-up prompt"
     assert len({s["title"] for s in listed}) == 3  # the same title made distinct
+
+
+def test_glued_lede_drops_the_headline_a_crawl_glued_before_it() -> None:
+    """Timeline17's BBC pages run headline, caption and lede together on one line: the
+    summary and the timeline show the lede, as written (so citations still find it)."""
+    from storyline.headlines import glued_lede
+
+    text = (
+        "Flood closes coast road The river rose overnight after three days of rain, and "
+        "the council closed the coast road near the harbour. Water covered the fields."
+    )
+    art = Article(id="g1", text=text)
+    lede = glued_lede(art, text.split(". ")[0] + ".")
+    assert lede == (
+        "The river rose overnight after three days of rain, and the council closed the coast road near "
+        "the harbour."
+    )
+    assert lede in text
+    # A sentence with no glue, a possessive before a name, and a titled article: unchanged.
+    plain = "The council closed the coast road near the harbour on Monday."
+    assert glued_lede(Article(id="g2", text=plain), plain) is None
+    school = "Staff at Alleyn's School said the school would reopen on Monday after the break."
+    assert glued_lede(Article(id="g3", text=school), school) is None
+    assert glued_lede(Article(id="g4", text=text, title="Flood closes coast road"), text) is None

@@ -113,13 +113,26 @@ def _articles_line(n: int, outlets: Sequence[str]) -> str:
 
 def _figure_changes(before: Story | None, after: Story) -> list[Change]:
     """Figures whose latest value moved or that are new, and verdicts that changed."""
-    old = {c.subject: c for c in before.comparisons} if before else {}
-    moved, fresh, verdicts = [], [], []
+    # Rows are matched by kind and subject. Several rows may share a subject ("districts":
+    # 370 in all, more than 50 taken): a row matches the earlier row of its subject that
+    # stood at the same value if there is one, so recomputing an unchanged story reports
+    # nothing and only a row whose value really moved is "moved".
+    old: dict[tuple[str, str], list[Comparison]] = {}
+    for c in before.comparisons if before else []:
+        old.setdefault((c.kind, c.subject), []).append(c)
+    moved: list[Change] = []
+    fresh: list[Change] = []
+    verdicts: list[Change] = []
     for comp in after.comparisons:
         now_value = headline_value(comp)
-        if now_value is None:
-            continue
-        prev = old.get(comp.subject)
+        if now_value is None or not comp.shown:
+            continue  # a row the table keeps behind "show all" is not news to announce
+        candidates = old.get((comp.kind, comp.subject), [])
+        same = [c for c in candidates if (v := headline_value(c)) is not None and v.value == now_value.value]
+        pick = same or candidates
+        prev = pick[0] if pick else None
+        if prev is not None:
+            candidates.remove(prev)  # each earlier row pairs with one row now
         if prev is None:
             if before is not None:
                 fresh.append(

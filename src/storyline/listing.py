@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from storyline.headlines import distinct_titles
 from storyline.model import Article, Story
-from storyline.store.base import MAJOR_ARTICLES, MAJOR_OUTLETS, RECENT_DAYS, outlet_count
+from storyline.store.base import MAJOR_ARTICLES, MAJOR_OUTLETS, outlet_count, rank_score
 
 __all__ = ["StoryEntry", "rank_entries"]
 
@@ -56,8 +56,8 @@ def _day(value: str | None) -> dt.date | None:
 
 def rank_entries(stories: Sequence[Story], articles: Sequence[Article]) -> list[StoryEntry]:
     """The stories as list rows, best first: news before noise; ``major`` before the rest;
-    recent (last article within ``RECENT_DAYS`` of the latest) before older; then more
-    outlets, more articles, later last date, id (the store's ``story_listing`` order)."""
+    then coverage fading with age (``store.base.rank_score``), more outlets, more articles,
+    later last date, id (the store's ``story_listing`` order)."""
     by_id = {a.id: a for a in articles}
     entries = []
     for story in stories:
@@ -76,9 +76,10 @@ def rank_entries(stories: Sequence[Story], articles: Sequence[Article]) -> list[
     days = [d for e in entries if (d := _day(e.last_date))]
     latest = max(days) if days else None
 
-    def recent(e: StoryEntry) -> bool:
+    def score(e: StoryEntry) -> float:
         day = _day(e.last_date)
-        return bool(day and latest and (latest - day).days <= RECENT_DAYS)
+        age = (latest - day).days if day and latest else None
+        return rank_score(e.n_articles, e.n_outlets, age)
 
     entries.sort(key=lambda e: (e.story.id,))
     entries.sort(key=lambda e: e.last_date or "", reverse=True)
@@ -87,7 +88,7 @@ def rank_entries(stories: Sequence[Story], articles: Sequence[Article]) -> list[
             e.story.noise is not None,
             not e.major,
             e.n_articles < MAJOR_ARTICLES,
-            not recent(e),
+            -score(e),
             -e.n_outlets,
             -e.n_articles,
         )

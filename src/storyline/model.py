@@ -15,7 +15,7 @@ from typing import Any
 SCHEMA_VERSION = "1.1"
 # Bump when ``storyline.extract.analyze_article`` computes something else: stored analyses of
 # another version are recomputed, not trusted.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2  # 2: ``mentions`` (spaCy's names, read once per article)
 
 
 
@@ -199,7 +199,9 @@ class ArticleAnalysis:
     filled only for the sentences a stage asked about (``storyline.extract.analysis.day_of``);
     ``quantities`` the figures (None until ``storyline.extract.claims`` has read them).
     ``checksum`` ties the record to the article id, text and date it was computed from: a
-    record whose checksum differs is stale and recomputed.
+    record whose checksum differs is stale and recomputed. ``mentions[model]`` the names a
+    spaCy model found, (text, label) each (``storyline.extract.entities``): spaCy is the
+    costliest per-article step, so an ``add`` must not run it again over stored articles.
     """
 
     checksum: str
@@ -208,6 +210,7 @@ class ArticleAnalysis:
     days: dict[int, str | None]
     quantities: list[Quantity] | None = None
     version: int = ANALYSIS_VERSION
+    mentions: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (what the store keeps); sentences as [start, end, text]."""
@@ -218,6 +221,7 @@ class ArticleAnalysis:
             "dates": [[[d.start, d.end, d.value, d.precision] for d in ds] for ds in self.dates],
             "days": [[i, d] for i, d in sorted(self.days.items())],
             "quantities": None if self.quantities is None else [to_dict(q) for q in self.quantities],
+            "mentions": {m: [[t, label] for t, label in found] for m, found in sorted(self.mentions.items())},
         }
 
     @classmethod
@@ -231,6 +235,7 @@ class ArticleAnalysis:
             days={int(i): d for i, d in data["days"]},
             quantities=None if quantities is None else [Quantity(**q) for q in quantities],
             version=data.get("version", 0),
+            mentions={m: [(t, label) for t, label in found] for m, found in data.get("mentions", {}).items()},
         )
 
 

@@ -384,7 +384,9 @@ def eval_cmd(
       storyline eval timex --data ../shared/data/timex/tbaq.jsonl
       storyline eval timeline --data ../shared/data/tls_t17/
       storyline eval summarize --data ../shared/data/mds/multinews_val.jsonl --limit 50
-      storyline eval group --data ../shared/data/tls_t17/ --replay --batch-days 7
+      storyline eval group --data ../shared/data/clustering/t17_stories.jsonl.gz --replay --batch-days 7
+      storyline eval timeline --data ../shared/data/tls_t17/ --replay
+      storyline eval compare --data ../shared/data/mds/multinews_val.jsonl --json
     """
     kwargs: dict[str, object] = {"limit": limit}
     if level is not None:

@@ -31,6 +31,8 @@ from storyline.model import Article, Comparison, Quantity
 __all__ = [
     "CompareOptions",
     "anchor_days",
+    "coherent",
+    "comparable",
     "compare",
     "explain",
     "interval",
@@ -51,15 +53,7 @@ def compare(
     order of importance; ``Comparison.shown`` marks the rows to show first.
     """
     opts = options or CompareOptions()
-    if quantities is None:
-        quantities = [q for a in articles for q in extract_quantities(a)]
-    years = _reference_years(articles)
-    skip = opts.skip_units
-    qs = [
-        q
-        for q in quantities
-        if q.unit and q.unit not in skip and reportable(q.sentence, q.value, years.get(q.article_id))
-    ]
+    qs = comparable(articles, quantities, opts)
     rows = figure_rows(articles, qs, opts)
     if len(articles) >= 2:
         rows += date_rows(articles, opts, sentence_vectorizer(articles, opts), rows)
@@ -67,6 +61,24 @@ def compare(
 
 
 # --- what is worth comparing ---------------------------------------------------------------
+
+
+def comparable(
+    articles: list[Article], quantities: list[Quantity] | None = None, options: CompareOptions | None = None
+) -> list[Quantity]:
+    """The figures ``compare`` weighs: counted units that are not measures, in clauses that
+    report a fact of the story's time (``reportable``). Public so that the planted figures of
+    ``storyline eval compare`` are ones the stage rightly considers, not years or threats."""
+    opts = options or CompareOptions()
+    if quantities is None:
+        quantities = [q for a in articles for q in extract_quantities(a)]
+    years = _reference_years(articles)
+    skip = opts.skip_units
+    return [
+        q
+        for q in quantities
+        if q.unit and q.unit not in skip and reportable(q.sentence, q.value, years.get(q.article_id))
+    ]
 
 # Modal, conditional and intention words: the figure is not a reported fact ("could face 20
 # charges", "threatened to kill 100", "planned to call four witnesses").
@@ -100,7 +112,8 @@ def reportable(sentence: str, value: str, year: int | None = None) -> bool:
     starts = [m.end() for m in _CLAUSE_END.finditer(sentence[:pos])]
     ends = [m.start() for m in _CLAUSE_END.finditer(sentence, pos + len(value))]
     # The clause up to the figure and a few words after it ("20 people could die").
-    after = " ".join(sentence[pos + len(value) : min(ends, default=len(sentence))].split()[:4])
+    # The word right after the figure is what it counts, never a modal: "14 demands", "20 plans".
+    after = " ".join(sentence[pos + len(value) : min(ends, default=len(sentence))].split()[1:4])
     clause = sentence[max(starts, default=0) : pos + len(value)] + " " + after
     if _HYPOTHETICAL.search(clause):
         return False
@@ -126,6 +139,35 @@ def _reference_years(articles: list[Article]) -> dict[str, int]:
 
 
 # --- ranking --------------------------------------------------------------------------------
+
+
+def coherent(row: Comparison, options: CompareOptions | None = None) -> bool:
+    """Whether a row reads as one measured thing, worth showing (``CompareOptions``
+    ``max_shown_values`` and ``conflict_span_days``): a row of a dozen different counts, or
+    a "conflict" between reports a month apart, groups different things, whatever its
+    confidence."""
+    opts = options or CompareOptions()
+    distinct = {(v.number if v.number is not None else v.value.lower()) for v in row.values}
+    if row.kind == "date":
+        distinct = {v.date or v.value.lower() for v in row.values}
+    limit = opts.max_shown_values * (2 if row.label == "changed_over_time" else 1)
+    if len(distinct) > limit:
+        return False
+    if row.label == "conflict":
+        days = sorted(v.date[:10] for v in row.values if v.date)
+        if days and _days_between(days[0], days[-1]) > opts.conflict_span_days:
+            return False
+    return True
+
+
+def _days_between(a: str, b: str) -> int:
+    import datetime as dt
+
+    try:
+        return abs((dt.date.fromisoformat(b) - dt.date.fromisoformat(a)).days)
+    except ValueError:
+        return 0
+
 
 _WEIGHT = {"conflict": 2.0, "changed_over_time": 1.5, "agree": 0.0}
 
@@ -158,7 +200,7 @@ def rank(rows: list[Comparison], options: CompareOptions | None = None) -> list[
     ordered = sorted(rows, key=lambda r: (-importance(r), r.subject))
     shown = 0
     for r in ordered:
-        ok = not (r.label == "conflict" and r.confidence < opts.min_conflict_confidence)
+        ok = not (r.label == "conflict" and r.confidence < opts.min_conflict_confidence) and coherent(r, opts)
         r.shown = ok and shown < opts.shown_per_story
         shown += int(r.shown)
     return ordered

@@ -13,7 +13,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz import fuzz
@@ -260,6 +260,41 @@ class _Context:
     wheres: list[set[str]]
     events: list[set[str]]
     lone: list[bool]
+    # The names (folded) and the other numbers of each figure's sentence: across outlets the
+    # same figure is told in other words but beside the same names ("Goodlatte ... 13
+    # terms") and the same other figures ("26 points, 13 assists and 11 rebounds").
+    names: list[set[str]] = field(default_factory=list)
+    numbers: list[set[str]] = field(default_factory=list)
+
+
+# Count nouns so common that two articles' only figures of them often count different things
+# ("seven children enrolled" / "ten children"); a rarer noun ("beagles", "assists") is one thing.
+_GENERIC_UNITS = frozenset(
+    "people others members children men women times things ways cases students officers "
+    "officials workers residents employees users families friends percent parts pieces "
+    "items days years months weeks hours".split()
+)
+_OTHER_NUMBER = re.compile(r"(?<![\w.])\d[\d,.-]*\d|(?<![\w.,])\d(?![\w])")
+
+
+def _names_of(q: Quantity, fold: dict[str, str]) -> set[str]:
+    """Capitalised words of the sentence after its first word, folded; not times."""
+    out = set()
+    for m in _TOKEN.finditer(q.sentence):
+        tok = m.group(0)
+        if m.start() == 0 or not tok[0].isupper() or len(tok) < 3:
+            continue
+        low = _strip(tok)
+        if low in _NOT_PLACES or low in STOP_WORDS:
+            continue
+        out.add(fold.get(low, low))
+    return out
+
+
+def _numbers_of(q: Quantity) -> set[str]:
+    """The sentence's numbers other than the figure itself ("26", "11", "14-17")."""
+    own = set(re.findall(r"\d[\d,.]*", q.value))
+    return {m.group(0).rstrip(".,") for m in _OTHER_NUMBER.finditer(q.sentence)} - own - {""}
 
 
 def _group(ctx: _Context, opts: CompareOptions) -> list[list[int]]:
@@ -434,6 +469,8 @@ def figure_rows(articles: list[Article], qs: list[Quantity], opts: CompareOption
         [_where(q, fold, opts.window) for q in qs],
         [_events_near(q, opts.window) for q in qs],
         _lone(qs),
+        [_names_of(q, fold) for q in qs],
+        [_numbers_of(q) for q in qs],
     )
     groups = _merge_same(ctx, _group(ctx, opts), opts)
     found = []
@@ -523,7 +560,10 @@ def _confidence(verdict: str, members: list[int], ctx: _Context, opts: CompareOp
             # Being the only figure of a unit in each article groups two figures, but says
             # nothing about whether they count the same thing ("seven children enrolled in
             # college" / "ten children"): a disagreement must rest on the words around it.
-            score = min(1.0, _similarity(i, j, ctx, opts, lone=not apart) / 0.8)
+            sim = _similarity(i, j, ctx, opts, lone=not apart)
+            if apart:
+                sim += _shared_evidence(i, j, ctx, opts)
+            score = min(1.0, sim / 0.8)
             ev_a, ev_b = ctx.events[i], ctx.events[j]
             if not (ev_a & ev_b) and (ev_a or ev_b):
                 score *= 0.6
@@ -538,6 +578,21 @@ def _confidence(verdict: str, members: list[int], ctx: _Context, opts: CompareOp
     if verdict == "agree":
         return min(1.0, 0.5 + total / max(n, 1))
     return best
+
+
+def _shared_evidence(i: int, j: int, ctx: _Context, opts: CompareOptions) -> float:
+    """What makes two differing figures of one unit the same thing beyond their words: the
+    names and the other figures their sentences share, and (``specific_lone_bonus``) being
+    each article's only figure of a noun rarer than "people" ("71 beagles" / "213 beagles")."""
+    a, b = ctx.qs[i], ctx.qs[j]
+    if not ctx.names or a.article_id == b.article_id:
+        return 0.0
+    names = len(ctx.names[i] & ctx.names[j])
+    numbers = len(ctx.numbers[i] & ctx.numbers[j])
+    extra = opts.shared_name_weight * min(names, 3) + opts.shared_number_weight * min(numbers, 2)
+    if ctx.lone[i] and ctx.lone[j] and a.unit not in _GENERIC_UNITS:
+        extra += opts.specific_lone_bonus
+    return extra
 
 
 # Words of a date expression, left out when sentences are compared for date rows.

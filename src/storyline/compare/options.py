@@ -32,6 +32,13 @@ class CompareOptions:
     # the planted figures of ``storyline eval compare`` on Multi-News (the dev set).
     event_bonus: float = 0.15
     lone_bonus: float = 0.35
+    # Added to the score of two differing figures (the confidence of a conflict or change)
+    # per name their sentences share (up to 3) and per other figure they share (up to 2),
+    # and when each is its article's only figure of a noun rarer than "people". Set with the
+    # planted figures and the controls of ``storyline eval compare`` on Multi-News (dev).
+    shared_name_weight: float = 0.1
+    shared_number_weight: float = 0.2
+    specific_lone_bonus: float = 0.3
     # Words each side of the figure that describe it (0: the whole sentence).
     window: int = 12
     # "more than N" reaches up to N + max(step of N's last significant digit, slack * N).
@@ -53,6 +60,15 @@ class CompareOptions:
     min_conflict_confidence: float = 0.6
     # Rows shown per story, most important first; the rest are stored with ``shown=False``.
     shown_per_story: int = 10
+    # A row is shown only if it reads as one measured thing: at most ``max_shown_values``
+    # different values (a changed_over_time row: twice that, a count rising step by step),
+    # and a conflict only between values that held within ``conflict_span_days`` of each
+    # other (sources a month apart disagree about different times or incidents). Set on the
+    # reader check's T17 stories (benchmarks/reader_check.py: rows of 10-20 different
+    # "people killed" counts from months of a war, every one labelled junk), leaving the
+    # Multi-News planted recall and labelled rows of ``storyline eval compare`` unchanged.
+    max_shown_values: int = 3
+    conflict_span_days: int = 14
     # Date rows: two sentences of different articles report the same event when their words
     # (dates and numbers left out) are at least this alike and they name the same event
     # class or name (or are at least 0.6 alike).

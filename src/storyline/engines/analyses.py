@@ -20,6 +20,7 @@ from storyline.engines.pool import SMALL, WorkerPool
 from storyline.model import Article
 
 if TYPE_CHECKING:
+    from storyline.extract.entities import EntityOptions
     from storyline.options import Options
     from storyline.store import StoryStore
 
@@ -42,7 +43,7 @@ def prepare_analyses(store: StoryStore, article_ids: Iterable[str], options: Opt
     try:
         batch: dict[str, dict] = {}
         slim = (_slim(a) for a in store.articles(missing))
-        for aid, data in pool.map_chunks(analyze_chunk, slim):
+        for aid, data in pool.map_chunks(analyze_chunk, slim, options.entities):
             batch[aid] = data
             done += 1
             if len(batch) >= 500:
@@ -61,8 +62,15 @@ def _slim(article: Article) -> Article:
     return dataclasses.replace(article, raw_text="", removed=[])
 
 
-def analyze_chunk(articles: list[Article], _unused: object = None) -> list[tuple[str, dict]]:
-    """Worker side: ``extract.analyze_article`` of each article, as stored records."""
+def analyze_chunk(articles: list[Article], entities: EntityOptions | None = None) -> list[tuple[str, dict]]:
+    """Worker side: ``extract.analyze_article`` of each article, as stored records; with
+    ``entities`` (and spaCy installed) also spaCy's mentions, one batched pipe per chunk and
+    the model loaded once per worker, on first use: the costliest per-article step of the
+    ``[all]`` install then runs on every core."""
     from storyline.extract import analyze_article
+    from storyline.extract.entities import article_mentions
 
-    return [(a.id, analyze_article(a).to_dict()) for a in articles]
+    records = [analyze_article(a) for a in articles]
+    if entities is not None:
+        article_mentions(articles, entities)  # fills each record's ``mentions``
+    return [(a.id, r.to_dict()) for a, r in zip(articles, records, strict=True)]

@@ -3,11 +3,11 @@
 No public data labels which figures of several news articles disagree, so the disagreement
 is planted, in the real articles of Multi-News or NeuS sets:
 
-- **figure**: a number that two or more documents of the set state before a plural noun
-  ("239 people" / "239 passengers"; found by a regular expression, independently of
-  storyline's extractor; not a year, a measure, a duration or a qualified figure such as
-  "as many as 125", which a tripled figure would not contradict) is tripled wherever one
-  of them states it ("717 passengers");
+- **figure**: a number that two or more documents of the set state before the same plural
+  noun ("239 passengers" / "239 passengers"; found by a regular expression; not a year, a
+  measure, a duration or a qualified figure such as "as many as 125", which a tripled
+  figure would not contradict; chosen independently of storyline's extractor), is tripled
+  wherever one of them states it ("717 passengers");
 - **day**: a weekday that two or more documents name in sentences sharing at least two
   content words, one of them a name (``same_event``), is moved two days on wherever one of
   them names it ("Sunday" -> "Tuesday").
@@ -124,25 +124,25 @@ def _countable(doc: str, m: re.Match[str]) -> bool:
 
 
 def plant_figure(docs: list[str], rng: random.Random) -> tuple[list[str], Plant] | None:
-    """Triple one figure that two or more documents state (the same number, each followed
-    by a plural noun: "239 people" / "239 passengers"), at every place the chosen document
-    states it: a source is consistent with itself."""
-    seen: dict[str, list[tuple[int, str]]] = {}
+    """Triple one figure that two or more documents state for the same noun ("239
+    passengers" / "239 passengers") at every place the chosen document states it: a source
+    is consistent with itself. The same number before different nouns ("47 corpses" / "the
+    141 nations") is not one figure: such plants were disagreements no reader would see."""
+    seen: dict[tuple[str, str], set[int]] = {}
     for k, d in enumerate(docs):
         for m in _FIGURE.finditer(d):
             if _countable(d, m):
-                seen.setdefault(m.group(1), []).append((k, m.group(2)))
-    shared = sorted(n for n, hits in seen.items() if len({k for k, _ in hits}) >= 2)
+                seen.setdefault((m.group(1), m.group(2)), set()).add(k)
+    shared = sorted(key for key, ks in seen.items() if len(ks) >= 2)
     if not shared:
         return None
-    number = rng.choice(shared)
-    k = max(k for k, _ in seen[number])
-    nouns = sorted({noun for kk, noun in seen[number] if kk == k})
+    number, noun = rng.choice(shared)
+    k = max(seen[(number, noun)])
     new = _format(int(number.replace(",", "")) * 3, number)
     out = list(docs)
-    ahead = "|".join(re.escape(n) for n in nouns)
-    out[k] = re.sub(r"(?<![\w.,$£€/-])" + re.escape(number) + r"(?=\s+(?:" + ahead + r")\b)", new, docs[k])
-    return out, Plant("figure", k, number, new, nouns[0])
+    where = r"(?<![\w.,$£€/-])" + re.escape(number) + r"(?=\s+" + re.escape(noun) + r"\b)"
+    out[k] = re.sub(where, new, docs[k])
+    return out, Plant("figure", k, number, new, noun)
 
 
 def _content(sentence: str) -> set[str]:

@@ -342,17 +342,48 @@ class Grouper:
             return
         st = self._story_level()
         lv = LevelOptions(st.w_tok, st.w_ent, st.w_emb, 0.0, 1.0, 0.0)
-        best, ent_cos, tok_cos = _best_partner(sp, slot, lv)
-        if best < 0 or _best_partner(sp, best, lv)[0] != slot:
+        best, ent_cos, tok_cos, score, second = _best_partner(sp, slot, lv)
+        if best < 0:
+            return
+        other = sp.owner[best]
+        if self._absorbs(story_id, other, ent_cos, score, second):
+            self._join(other, story_id)
+            return
+        back = _best_partner(sp, best, lv)
+        if back[0] != slot:
             return  # not each other's closest story: a merge would pick a side
-        _, score, _ = sp.scores(sp.centroid(slot), lv, float("nan"), np.asarray([best]))
-        if score[0] < o.merge_threshold or ent_cos < o.split_entity_cos:
+        if self._absorbs(other, story_id, back[1], back[3], back[4]):
+            self._join(story_id, other)  # a fragment whose closest story just grew
+            return
+        if ent_cos < o.split_entity_cos:
+            return
+        if score < o.merge_threshold:
             return
         if _stay(float(sp.n_tok[slot]), float(sp.n_tok[best]), tok_cos) < o.merge_min_stay:
             return
-        other = sp.owner[best]
         older = self._stories[other].born < self._stories[story_id].born
-        keep, gone = (other, story_id) if older else (story_id, other)
+        self._join(*((other, story_id) if older else (story_id, other)))
+
+    def _absorbs(self, small: str, big: str, ent_cos: float, score: float, second: float) -> bool:
+        """Whether fragment ``small`` should join ``big``, its closest story (see
+        ``GroupOptions.absorb_ratio``): ``big`` is many times its size (so the merge
+        barely moves ``big``: nothing can be swallowed), the two profiles are close and
+        every other open story is clearly further."""
+        o = self.options
+        n_small, n_big = self._stories[small].n_members, self._stories[big].n_members
+        return (
+            o.absorb_ratio > 0
+            and n_big >= o.absorb_ratio * n_small
+            and score >= o.absorb_threshold
+            and ent_cos >= o.absorb_entity_cos
+            and score - second >= o.absorb_margin
+        )
+
+    def _join(self, keep: str, gone: str) -> None:
+        """Story ``gone`` joins story ``keep``, which keeps its id (``gone`` stays
+        resolvable through ``resolve_story``)."""
+        sp = self._story_pool
+        assert sp is not None
         ks, gs = sp.slot_of[keep], sp.slot_of[gone]
         sp.transfer(ks, sp, gs, 1.0)
         if not np.isnan(sp.last[gs]):
@@ -429,17 +460,20 @@ class Grouper:
                 ep.close(ep.slot_of[eid])
 
 
-def _best_partner(pool: Pool, slot: int, lv: LevelOptions) -> tuple[int, float, float]:
+def _best_partner(pool: Pool, slot: int, lv: LevelOptions) -> tuple[int, float, float, float, float]:
     """The open story closest to story ``slot`` (combined score, no time decay), with the
-    entity and word cosines between the two; -1 when there is no other."""
+    entity and word cosines between the two, its score and the second-best score (0 when
+    there is none); -1 when there is no other story."""
     if len(pool) < 2:
-        return -1, 0.0, 0.0
+        return -1, 0.0, 0.0, 0.0, 0.0
     slots, score, dots = pool.scores(pool.centroid(slot), lv, float("nan"))
     score[slot] = -np.inf
-    best = int(np.argmax(score))
+    order = np.argsort(-score, kind="stable")
+    best = int(order[0])
+    second = float(score[order[1]]) if len(pool) > 2 else 0.0
     ent = float(dots[1][best]) / math.sqrt(max(float(pool.n_ent[best]), 1e-12))
     tok = float(dots[0][best]) / math.sqrt(max(float(pool.n_tok[best]), 1e-12))
-    return int(slots[best]), ent, tok
+    return int(slots[best]), ent, tok, float(score[best]), second
 
 
 def _stay(sq_a: float, sq_b: float, cos: float) -> float:

@@ -79,6 +79,17 @@ MAJOR_ARTICLES, MAJOR_OUTLETS = 3, 2
 # A story whose latest article is within this many days of the store's latest is "recent":
 # recent stories rank before older ones of their tier.
 RECENT_DAYS = 30
+# Within a tier a story ranks by coverage fading with age: (articles + OUTLET_WEIGHT x
+# outlets) / (1 + days behind the store's latest story / RECENT_DAYS). A story last updated a
+# month before the latest counts half, so three fresh articles do not outrank a big story of
+# last month, but a big story of last year yields to a moderately covered current one.
+OUTLET_WEIGHT, UNDATED_AGE = 3, 3650
+
+
+def rank_score(n_articles: int, n_outlets: int, age_days: float | None) -> float:
+    """The within-tier rank of a story (``story_listing`` computes the same in SQL)."""
+    age = UNDATED_AGE if age_days is None else age_days
+    return (n_articles + OUTLET_WEIGHT * n_outlets) / (1.0 + age / RECENT_DAYS)
 
 
 @runtime_checkable

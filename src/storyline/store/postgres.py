@@ -34,8 +34,10 @@ from storyline.model import (
 from storyline.store.base import (
     MAJOR_ARTICLES,
     MAJOR_OUTLETS,
+    OUTLET_WEIGHT,
     RECENT_DAYS,
     STORE_VERSION,
+    UNDATED_AGE,
     ArticleRow,
     StoredBatch,
     StoryListing,
@@ -113,12 +115,13 @@ STORY_MIGRATION = (
 # configuration is re-indexed when next opened to write.
 FTS_CONFIG = "english"
 # The list order (``story_listing``), as in the SQLite store.
+# A story's last day as a date (NULL when it has none or it is malformed).
+_DAY = "(CASE WHEN last_date ~ '^\\d{4}-\\d{2}-\\d{2}' THEN substr(last_date, 1, 10)::date END)"
 _RANK = (
     f" ORDER BY (noise IS NOT NULL), (n_articles >= {MAJOR_ARTICLES} AND n_outlets >= {MAJOR_OUTLETS})"
     f" DESC, (n_articles >= {MAJOR_ARTICLES}) DESC,"
-    " (CASE WHEN last_date ~ '^\\d{4}-\\d{2}-\\d{2}' THEN substr(last_date, 1, 10)::date END"
-    " >= (SELECT MAX(CASE WHEN last_date ~ '^\\d{4}-\\d{2}-\\d{2}' THEN substr(last_date, 1, 10)::date END)"
-    f" FROM stories) - {RECENT_DAYS}) DESC NULLS LAST,"
+    f" ((n_articles + {OUTLET_WEIGHT} * n_outlets) / (1.0 + COALESCE((SELECT MAX({_DAY}) FROM stories)"
+    f" - {_DAY}, {UNDATED_AGE})::float / {RECENT_DAYS})) DESC,"
     " n_outlets DESC, n_articles DESC, COALESCE(last_date, '') DESC, id"
 )
 

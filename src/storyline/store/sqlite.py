@@ -35,8 +35,10 @@ from storyline.model import (
 from storyline.store.base import (
     MAJOR_ARTICLES,
     MAJOR_OUTLETS,
+    OUTLET_WEIGHT,
     RECENT_DAYS,
     STORE_VERSION,
+    UNDATED_AGE,
     ArticleRow,
     StoredBatch,
     StoryListing,
@@ -106,13 +108,14 @@ STORIES_FTS = ("CREATE VIRTUAL TABLE IF NOT EXISTS stories_fts USING fts5(id UNI
 # it is next opened to write (n_outlets filled from its articles).
 STORY_COLUMNS = (("n_outlets", "INTEGER NOT NULL DEFAULT 0"), ("noise", "TEXT"))
 # The list order (``story_listing``): news before noise; stories covered by MAJOR_ARTICLES
-# articles from MAJOR_OUTLETS outlets first; recent (RECENT_DAYS of the store's latest) first;
-# then more outlets, more articles, the later last date.
+# articles from MAJOR_OUTLETS outlets first; then coverage fading with age (``base.rank_score``),
+# more outlets, more articles, the later last date.
 _RANK = (
     f" ORDER BY (noise IS NOT NULL), (n_articles >= {MAJOR_ARTICLES} AND n_outlets >= {MAJOR_OUTLETS})"
     f" DESC, (n_articles >= {MAJOR_ARTICLES}) DESC,"
-    f" (julianday(last_date) >= (SELECT julianday(MAX(last_date)) FROM stories) - {RECENT_DAYS})"
-    " DESC, n_outlets DESC, n_articles DESC, COALESCE(last_date, '') DESC, id"
+    f" ((n_articles + {OUTLET_WEIGHT} * n_outlets) / (1.0 + COALESCE((SELECT julianday(MAX(last_date))"
+    f" FROM stories) - julianday(last_date), {UNDATED_AGE}) / {RECENT_DAYS})) DESC,"
+    " n_outlets DESC, n_articles DESC, COALESCE(last_date, '') DESC, id"
 )
 
 

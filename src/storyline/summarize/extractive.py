@@ -14,6 +14,7 @@ from sklearn.metrics.pairwise import cosine_similarity
 
 from storyline.errors import StorylineError
 from storyline.extract.analysis import sentences_of
+from storyline.headlines import glued_lede
 from storyline.model import Article, Citation
 from storyline.summarize.options import SummaryOptions
 from storyline.summarize.sentences import (
@@ -64,8 +65,10 @@ def summarize(articles: list[Article], options: SummaryOptions | None = None) ->
     for ai, art in enumerate(articles):
         rank = 0  # position among the article's usable sentences: captions, bylines and
         # headlines before the first real sentence do not push it down the lead bonus
-        for sent in body_sentences(art):
+        for si, sent in enumerate(body_sentences(art)):
             text = clean_sentence(sent.text)
+            if si == 0:
+                text = glued_lede(art, text) or text  # no headline glued before the lede
             row = len(sent_texts)
             sent_texts.append(text)
             sent_article.append(ai)

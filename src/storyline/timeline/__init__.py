@@ -33,6 +33,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from storyline.extract.analysis import analysis_of, sentence_dates
+from storyline.headlines import glued_lede
 from storyline.ingest.meta import parse_day
 from storyline.model import Article, Sentence, TimelineEntry
 from storyline.summarize.sentences import clean_start, debris
@@ -132,7 +133,8 @@ class TimelineOptions:
     # Wire datelines and the headline/timestamp a crawler glued before them ("TRIPOLI | Wed
     # Mar 2 , 2011 7:26 am EST TRIPOLI -LRB- Reuters -RRB- - ") are cut from the sentence
     # before it is scored or shown: they are not what happened. Set on principle (the
-    # tuning topics have few: only LibyaWar_cnn); there ROUGE-1 F +.001.
+    # tuning topics have few: only LibyaWar_cnn); there ROUGE-1 F +.001. Place datelines
+    # ("KABUL:", "LONDON, July 4 -") too, since issue 15's reader check (the seeds' entry).
     strip_datelines: bool = True
     # Reader comments under an article ("January 27 , 2011 at 7:59 pm | Report abuse |",
     # 26 of 271 EgyptianProtest_cnn pages) are not reporting: from the sentence with the
@@ -295,8 +297,10 @@ def _date_sentences(articles: list[Article], opts: TimelineOptions
         for si, sent in enumerate(pieces):
             if si >= comments:
                 break
-            text = strip_dateline(sent.text, place=False) if opts.strip_datelines else sent.text
+            text = strip_dateline(sent.text) if opts.strip_datelines else sent.text
             text = clean_start(text)  # no "(AP) —", "10:45 AM PT:", "Update:" (issue 15)
+            if si == 0:
+                text = glued_lede(art, text) or text  # no headline glued before the lede
             if _content_count(text) < opts.min_content_words:
                 continue
             own.append(len(sents))
