@@ -90,7 +90,10 @@ _TIMESTAMP = re.compile(
 _PLACE_AGENCY = re.compile(
     r"^[A-Z][A-Za-z0-9 .,'/-]{0,40}?\(\s*(?:Reuters|CNN|AP|AFP|BBC)\s*\)\s*(?:--?|–|—)?\s*"
 )
-_PLACE_WIRE = re.compile(r"^[A-Z][A-Z .,'-]{1,40}(?:\([^)]{1,20}\))?\s*(?:--?|–|—)\s+")
+_PLACE_WIRE = re.compile(
+    r"^[A-Z][A-Z .'-]{1,40}(?:,\s*(?:[A-Z][A-Z .'-]{1,30}|[A-Z][a-z]{1,5}\.))?"
+    r"(?:\([^)]{1,20}\))?\s*(?:--?|–|—)\s+"
+)  # "ALLENTOWN, Pa. - ", "LONDON - "
 _SECTION = re.compile(
     r"^(?:(?:Day|Week|Part)\s+\d+|Live(?: blog| updates?)?|Updated?(?: \d+)?|Breaking(?: news)?|"
     r"Exclusive|Analysis|Opinion|Comment|Editorial|Video|Watch|Audio|Latest|Factbox|"
@@ -159,7 +162,8 @@ _CAPTION = re.compile(
     r"\b(?:pictured|photographed)\b|\bis (?:shown|seen) (?:here|in this|at|with|during)\b|"
     r"\bin this (?:photo|picture|image|handout)\b|\bGetty Images\b|\bAP Photo\b|\bcredit\s*:|"
     r"\((?:L|R|C|left|right|cent(?:re|er)|top|bottom)\)|/(?:AP|AFP|Reuters|Getty)\b|\bin this handout\b|"
-    r",\s*(?:left|right|cent(?:re|er)|top|bottom)\s*,|\bas seen (?:in|here|on)\b|"
+    r",\s*(?:left|right|cent(?:re|er)|top|bottom|front|back)\s*,|\bas seen (?:in|here|on)\b|"
+    r"\([A-Z][\w.' -]{1,40}/[A-Z][\w.' -]{1,40}\)|"  # a credit: "(Katherine Frey/The Washington Post)"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:,\s*\d{4})?\s*\.?$",
     re.IGNORECASE,
 )
