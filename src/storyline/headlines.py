@@ -522,14 +522,28 @@ def _glued_head(article: Article, vocab: set[str]) -> tuple[str | None, str | No
     return _split_glued(_unptb(_fix_text(first[0].text)), vocab)
 
 
-def glued_lede(article: Article, sentence: str) -> str | None:
+def lower_vocab(articles: Sequence[Article]) -> set[str]:
+    """``glued_lede``'s vocabulary for a whole story, computed once: the words its articles
+    write in lower case ("thousands", "police") at least twice as often as capitalised
+    inside a sentence, so a name that a URL or a slip writes in lower case once ("haiti")
+    is not taken for a common word."""
+    lower: Counter[str] = Counter()
+    upper: Counter[str] = Counter()
+    for art in articles:
+        text = art.text[:3000]
+        lower.update(re.findall(r"(?<=\s)[a-z][a-z'-]+", text))
+        upper.update(w.lower() for w in re.findall(r"(?<=[a-z,] )[A-Z][a-z'-]+", text))
+    return {w for w, n in lower.items() if n >= 2 * upper[w]}
+
+
+def glued_lede(article: Article, sentence: str, vocab: set[str] | None = None) -> str | None:
     """The lede of an untitled article's first sentence when a crawl glued a headline (and
     maybe a caption) before it ("Haiti devastated by massive quake Thousands of people are
     feared dead ..."), else None: the timeline and the summary show the lede, not the glue.
     The lede is a piece of ``sentence`` as written, so citations still find it."""
     if article.title:
         return None
-    vocab = _lower_vocab([article])
+    vocab = _lower_vocab([article]) if vocab is None else vocab
     head, _ = _split_glued(sentence, vocab)
     if not head:
         return None

@@ -14,7 +14,7 @@ from sklearn.metrics.pairwise import cosine_similarity
 
 from storyline.errors import StorylineError
 from storyline.extract.analysis import sentences_of
-from storyline.headlines import glued_lede
+from storyline.headlines import glued_lede, lower_vocab
 from storyline.model import Article, Citation
 from storyline.summarize.options import SummaryOptions
 from storyline.summarize.sentences import (
@@ -62,13 +62,14 @@ def summarize(articles: list[Article], options: SummaryOptions | None = None) ->
     sent_texts: list[str] = []
     sent_article: list[int] = []
     candidates: list[_Candidate] = []
+    vocab = lower_vocab(articles)
     for ai, art in enumerate(articles):
         rank = 0  # position among the article's usable sentences: captions, bylines and
         # headlines before the first real sentence do not push it down the lead bonus
         for si, sent in enumerate(body_sentences(art)):
             text = clean_sentence(sent.text)
             if si == 0:
-                text = glued_lede(art, text) or text  # no headline glued before the lede
+                text = glued_lede(art, text, vocab) or text  # no headline glued before the lede
             row = len(sent_texts)
             sent_texts.append(text)
             sent_article.append(ai)

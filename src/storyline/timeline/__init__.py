@@ -33,7 +33,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from storyline.extract.analysis import analysis_of, sentence_dates
-from storyline.headlines import glued_lede
+from storyline.headlines import glued_lede, lower_vocab
 from storyline.ingest.meta import parse_day
 from storyline.model import Article, Sentence, TimelineEntry
 from storyline.summarize.sentences import clean_start, debris
@@ -278,6 +278,7 @@ def _date_sentences(articles: list[Article], opts: TimelineOptions
         hi = min(hi, span_hi) if hi else span_hi
     sents: list[_Sent] = []
     by_article: list[list[int]] = []
+    vocab = lower_vocab(articles)
     for ai, art in enumerate(articles):
         dct = art.published if _parse_day(art.published) else None
         analysis = analysis_of(art)
@@ -300,7 +301,7 @@ def _date_sentences(articles: list[Article], opts: TimelineOptions
             text = strip_dateline(sent.text) if opts.strip_datelines else sent.text
             text = clean_start(text)  # no "(AP) —", "10:45 AM PT:", "Update:" (issue 15)
             if si == 0:
-                text = glued_lede(art, text) or text  # no headline glued before the lede
+                text = glued_lede(art, text, vocab) or text  # no headline glued before the lede
             if _content_count(text) < opts.min_content_words:
                 continue
             own.append(len(sents))
