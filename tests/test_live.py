@@ -511,6 +511,10 @@ def test_watch_folder_reads_new_and_changed_files(tmp_path: Path) -> None:
     assert len(stored(db)) == 2
 
 
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_watch_cleanly(site: Site, tmp_path: Path) -> None:
     db = new_db(tmp_path)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -533,6 +537,9 @@ def test_ctrl_c_stops_watch_cleanly(site: Site, tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # Ctrl-C as a terminal sends it: a run started in the background (as CI may start
+        # the tests) inherits SIGINT ignored, and the child would never see it.
+        preexec_fn=_sigint_default,
     )
     assert proc.stdout is not None
     first = proc.stdout.readline()  # the feed's poll; the slow page is being fetched now
