@@ -14,6 +14,9 @@ the first CPU and RSS figures are the main process's; the "with the pool's proce
 line adds the fork server and workers (sampled with psutil every 0.2 s). Per-stage seconds are exclusive wall
 times of the stage functions, wrapped for the run (a stage called inside another, such as
 the per-article analysis first asked for by the timeline, is counted once, as itself).
+With a pool, stories are analysed in the workers too (``engines.analyses.analyze_stories``),
+so the story stages (summary, timeline, compare, entities) are timed only with ``--workers 1``;
+otherwise their wall time shows as "store (analyze)", the main process waiting for them.
 
 Without ``--install all`` the runs use what the default install has: the hashed TF-IDF
 embedder and rule-based entities (no torch, no spaCy), as the README's figures promise.

@@ -273,3 +273,60 @@ def test_planting_changes_one_document():
     assert sum(d != o for d, o in zip(new_docs, docs, strict=True)) == 1
     day = plant_day(docs, random.Random(1))
     assert day is not None and day[1].new == "Tuesday" and "on Tuesday" in day[0][day[1].doc]
+
+
+def test_idf_of_a_fold_counts_every_sentence_once(seeds: Path):
+    """``figures._idf`` counts words and patches what a fold changes: the result must be the
+    idf of every sentence's features mapped one by one, with spellings folded together."""
+    import math
+
+    from storyline.compare import figures
+    from storyline.extract.analysis import sentences_of
+
+    articles = load_seeds(seeds)
+    words = figures.story_words(articles)
+    fold = figures._name_folder(articles, [], 88.0, words)
+    # Fold two frequent spellings onto one and a third onto a new head, as a fold of
+    # "Badakshan" -> "Badakhshan" does: their sentences are counted once, not twice.
+    common = [w for w, _ in words.counts.most_common(3)]
+    fold = {**fold, common[1]: common[0], common[2]: "zzzfolded"}
+    want_df: dict[str, int] = {}
+    n = 0
+    for a in articles:
+        for s in sentences_of(a):
+            for f in set(figures._features(s.text, fold, set())):
+                want_df[f] = want_df.get(f, 0) + 1
+            n += 1
+    want = {t: math.log((1 + n) / (1 + c)) + 1 for t, c in want_df.items()} | {"": math.log(1 + n) + 1}
+    got = figures._idf(articles, fold, words)
+    assert got == want
+    assert figures._feature(common[1], fold) == figures._feature(common[0], fold)
+    assert figures._idf(articles, {}, words) is words.idf  # nothing folded: nothing to count
+
+
+def test_date_pairs_from_the_index_are_all_pairs(seeds: Path):
+    """``dates._linked_pairs`` scores only pairs sharing a word: every pair of different
+    articles with a cosine above zero or a shared word next to the day is there, with the
+    cosine summed over all of ``i``'s words."""
+    from storyline.compare import dates, figures
+
+    articles = load_seeds(seeds)
+    opts = CompareOptions()
+    claims = [c for a in articles for c in dates.date_claims(a)]
+    vec = figures.sentence_vectorizer(articles, opts)
+    feats = [vec(dates._around(c.sentence, c.written, opts.window)) for c in claims]
+    near = [
+        set(vec(dates._around(c.sentence, c.written, 5))[0]) - f[2]
+        for c, f in zip(claims, feats, strict=True)
+    ]
+    want = []
+    for i in range(len(claims)):
+        for j in range(i + 1, len(claims)):
+            if claims[i].article_id == claims[j].article_id:
+                continue
+            sim = sum(v * feats[j][0].get(t, 0.0) for t, v in feats[i][0].items())
+            if sim > 0 or near[i] & near[j]:
+                want.append((i, j, sim))
+    got = dates._linked_pairs(claims, feats, near)
+    assert len(claims) > 5 and want
+    assert sorted(got) == sorted(want)

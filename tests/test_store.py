@@ -440,3 +440,116 @@ def test_an_older_store_gains_the_listing_columns_and_stemmed_search(tmp_path: P
         assert [s.id for s in writer.story_listing()] == ["big", "bigger", "solo", "old"]
         assert writer.story_listing(noise=True)[-1].noise == "sign-up prompt"
         assert len(writer.search("airstrike", limit=100)) == 20
+
+
+def _paged_store(store: StoryStore) -> Story:
+    """A story longer than a page in every list: 70 comparisons (every third marked shown),
+    130 events, 40 people and 3 places, over articles from two outlets, a URL and neither."""
+    from storyline.model import ClaimValue, Comparison, Event
+
+    store.add_articles([
+        Article(id="a1", text="One.", published="2025-03-09T08:00", outlet="Post"),
+        Article(id="a2", text="Two.", published="2025-03-11", outlet="Post"),
+        Article(id="a3", text="Three.", published="2025-03-11", url="https://www.wire.example/3"),
+        Article(id="a4", text="Four.", duplicate_of="a1"),
+        Article(id="a5", text="Five.", published="not a date", outlet="Herald"),
+    ])
+    ids = ["a1", "a2", "a3", "a4", "a5"]
+    comparisons = [Comparison(f"figure {i}", "agree", [ClaimValue("3", 3.0, None, "Three.", ["a3"])],
+                              shown=i % 3 == 0) for i in range(70)]
+    story = Story(
+        id="s-big", title="Big", article_ids=ids, comparisons=comparisons,
+        events=[Event(f"e{i}", f"event {i}", ["a1"]) for i in range(130)],
+        entities=[Entity(f"Person {i}", "PERSON", [f"Person {i}", f"P. {i}"], ids[: 1 + i % 5])
+                  for i in range(40)] + [Entity("Verrin", "PLACE", ["Verrin"], ["a1", "a2"])] * 3,
+    )
+    for aid in ids:
+        store.set_group(aid, story.id, None)
+    store.put_story(story, ("2025-03-09T08:00", "2025-03-11"))
+    return story
+
+
+def test_story_page_projection_outline_and_names(new_store_target: NewTarget) -> None:
+    from storyline.store.base import PAGE_COMPARISONS, PAGE_ENTITIES, PAGE_EVENTS, OutletSpan
+
+    with open_store(new_store_target()) as store:
+        story = _paged_store(store)
+        page = store.story_page("s-big")
+        assert page is not None and store.story_page("nope") is None
+        cut = page.story
+        assert cut.article_ids == story.article_ids and cut.title == "Big"
+        # the first 30 rows, and the first 30 marked shown (24 here), in story order
+        assert [c.subject for c in cut.comparisons] == [
+            f"figure {i}" for i in range(70) if i < PAGE_COMPARISONS or i % 3 == 0]
+        assert page.n_comparisons == 70 and page.n_events == 130 and len(cut.events) == PAGE_EVENTS
+        assert page.n_entities == {"PERSON": 40, "PLACE": 3}
+        people = [f"Person {i}" for i in range(PAGE_ENTITIES)]
+        assert [e.name for e in cut.entities] == people + ["Verrin"] * 3
+        assert page.entity_articles == [1 + i % 5 for i in range(PAGE_ENTITIES)] + [2, 2, 2]
+        assert all(e.article_ids == [] for e in cut.entities)
+        outline = page.outline
+        assert outline is not None and outline == store.story_outlines(["s-big", "nope"])["s-big"]
+        assert outline.per_day == [("2025-03-09", 1), ("2025-03-11", 2)] and outline.undated == 2
+        assert (outline.first_date, outline.last_date) == ("2025-03-09T08:00", "2025-03-11")
+        assert outline.n_duplicates == 1 and outline.n_articles == 5
+        assert outline.outlets == ["Herald", "Post", "wire.example"]
+        assert outline.by_outlet == [
+            OutletSpan("Herald", 1, "not a date", "not a date"),
+            OutletSpan("Post", 2, "2025-03-09T08:00", "2025-03-11"),
+            OutletSpan("a4", 1, None, None), OutletSpan("wire.example", 1, "2025-03-11", "2025-03-11")]
+        names = store.story_entities(["s-big", "nope"])
+        assert list(names) == ["s-big"] and len(names["s-big"]) == 43
+        assert names["s-big"][1] == Entity("Person 1", "PERSON", ["Person 1", "P. 1"], [])
+        store.delete_story("s-big")
+        assert store.story_page("s-big") is None and store.story_outlines(["s-big"]) == {}
+
+
+def _sql(target: str | Path, statement: str) -> list[tuple[Any, ...]]:
+    """Run one statement on a store's database behind the store's back."""
+    if isinstance(target, Path):
+        with sqlite3.connect(target) as conn:
+            return conn.execute(statement).fetchall()
+    import psycopg
+
+    with psycopg.connect(str(target), autocommit=True) as pg:
+        cur = pg.execute(statement)
+        return cur.fetchall() if cur.description else []
+
+
+def test_json_parts_are_read_without_the_whole_state(new_store_target: NewTarget) -> None:
+    target = new_store_target()
+    state = {"alias": {"s-2": "s-1"}, "pool": [1, 2, 3], "name": "x"}
+    with open_store(target) as store:
+        store.set_json("group_state", state)
+        store.set_json("other", {"alias": {"a": "b"}})
+        assert store.get_meta("group_state.alias") == '{"s-2": "s-1"}'
+        assert store.get_meta("other.alias") is None  # only the parts JSON_PARTS names
+        assert store.get_json_part("group_state", "alias") == {"s-2": "s-1"}
+        # other parts are extracted by the database
+        assert store.get_json_part("group_state", "pool") == [1, 2, 3]
+        assert store.get_json_part("group_state", "name") == "x"
+        assert store.get_json_part("group_state", "nope") is None
+        assert store.get_json_part("missing", "alias") is None
+    _sql(target, "DELETE FROM meta WHERE key = 'group_state.alias'")  # as written before parts
+    with open_store(target, readonly=True) as reader:
+        assert reader.get_json_part("group_state", "alias") == {"s-2": "s-1"}
+    with open_store(target) as writer:  # opened to write, the part is split off
+        assert writer.get_meta("group_state.alias") == '{"s-2": "s-1"}'
+
+
+def test_an_older_store_gains_the_page_columns(new_store_target: NewTarget) -> None:
+    """A store made before the outline, page and names columns still reads (read-only:
+    from the story's JSON and articles) and is filled in when opened to write."""
+    target = new_store_target()
+    with open_store(target) as store:
+        _paged_store(store)
+        expected = store.story_page("s-big"), store.story_entities(["s-big"])
+    for column in ("outline", "page", "names"):  # as the code before them wrote it
+        _sql(target, f"ALTER TABLE stories DROP COLUMN {column}")
+    with open_store(target, readonly=True) as reader:
+        assert (reader.story_page("s-big"), reader.story_entities(["s-big"])) == expected
+        assert reader.story_outlines(["s-big"])["s-big"] == expected[0].outline
+    with open_store(target) as writer:
+        assert (writer.story_page("s-big"), writer.story_entities(["s-big"])) == expected
+    assert _sql(target, "SELECT COUNT(*) FROM stories WHERE outline IS NOT NULL AND page IS NOT NULL"
+               " AND names IS NOT NULL") == [(1,)]

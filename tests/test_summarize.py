@@ -218,3 +218,29 @@ def test_multinews_summaries_start_clean(data_dir: Path) -> None:
                 assert debris(cit.text) is None, cit.text
                 assert not unattributed_opinion(cit.text), cit.text
     assert dirty_inputs >= 3  # the sample really has debris to strip
+
+
+def test_guarded_rules_match_as_their_patterns(data_dir: Path) -> None:
+    """The sentence rules' needle tests and lower-cased twins (``sentences._Rule``) decide
+    exactly as their patterns do, on Multi-News sentences as written, upper-cased and
+    title-cased, and on non-ASCII text ("ſ" matches "s" when case is ignored)."""
+    import json
+
+    from storyline.summarize import sentences as s
+
+    path = data_dir / "mds" / "multinews_val.jsonl"
+    if not path.exists():
+        pytest.skip("Multi-News validation data absent")
+    texts: list[str] = []
+    with path.open(encoding="utf-8") as fh:
+        for line in list(fh)[:40]:
+            for doc in json.loads(line).get("documents") or []:
+                texts += [t.strip() for t in re.split(r"(?<=[.!?])\s+|\n", doc) if t.strip()]
+    texts += [t.upper() for t in texts[:500]] + [t.title() for t in texts[:500]]
+    texts += ["ſubscribe to the paper.", "PHOTO: ſeen here", "IT SAID we must leave.", "Mr. Smith met Dr."]
+    rules = [(name, rule) for name, rule in vars(s).items() if isinstance(rule, s._Rule)]
+    assert len(rules) == 10
+    for text in texts:
+        for name, rule in rules:
+            assert rule.search(text, text.lower()) == (rule.pattern.search(text) is not None), (name, text)
+    assert s._needles(s.JUNK) is not None and "newsletter" in s._needles(s.JUNK)  # type: ignore[operator]  # not None: asserted

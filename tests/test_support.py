@@ -172,3 +172,47 @@ def test_citation_precision_on_labelled_dev_items(data_dir: Path) -> None:
     assert cit["unlabelled_pairs"] <= 5
     assert report.systems["storyline"]["support_rate"] == 1.0
     assert report.systems["storyline"]["debris_rate"] == 0.0
+
+
+def _every_window(sentence: str, source: str, options: SupportOptions) -> bool:
+    """``supports`` as it was before the source index: every window checked in turn."""
+    from storyline.summarize import support
+
+    sent = support.facts(sentence)
+    window = options.window if len(sent.stems) >= options.long_sentence else 1
+    whole = support._union(support._windows(source, window))
+    if not support._window_supports(sent, whole, options, union=True):
+        return False
+    singles = support._windows(source, 1)
+    if any(support._window_supports(sent, w, options) for w in singles):
+        return True
+    if window == 1:
+        return False
+    n = len(sent.stems)
+    return any(
+        support._window_supports(sent, win, options)
+        and any(len(sent.stems & one.stems) / n >= options.anchor for one in singles[i : i + window])
+        for i, win in enumerate(support._windows(source, window))
+    )
+
+
+def test_indexed_check_decides_as_every_window(texts: dict[str, str]) -> None:
+    """The stem index only skips sentences that cannot state the claim: the verdicts are
+    those of checking every window, for seed sentences, their halves (short claims) and
+    pairs of them (long claims, where 3-sentence windows count) against every seed."""
+    from storyline.text import split_sentences
+
+    options = SupportOptions()
+    claims: list[str] = []
+    for text in texts.values():
+        sents = [s.text for s in split_sentences(text)][:12]
+        claims += sents
+        claims += [" ".join(s.split()[: len(s.split()) // 2]) + "." for s in sents]
+        claims += [a.rstrip(".") + " and " + b for a, b in zip(sents, sents[1:], strict=False)]
+    verdicts = [
+        (supports(claim, source, options), _every_window(claim, source, options))
+        for claim in claims
+        for source in texts.values()
+    ]
+    assert all(new == old for new, old in verdicts)
+    assert any(new for new, _ in verdicts) and not all(new for new, _ in verdicts)

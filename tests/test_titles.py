@@ -241,6 +241,15 @@ def test_mojibake_is_repaired_at_ingest() -> None:
     assert art.title == "Mayor Ana’s plan" and "Ana’s flood plan" in art.text
 
 
+def test_ascii_text_skips_ftfy_but_loses_what_ftfy_would_remove() -> None:
+    from storyline.ingest.articles import fix_mojibake
+
+    # The fast path: ASCII text comes back as written (line breaks included) ...
+    assert fix_mojibake("Plain text.\r\nSecond line.") == "Plain text.\r\nSecond line."
+    # ... but not when it holds what ftfy removes from ASCII: terminal escapes, controls.
+    assert fix_mojibake("red \x1b[31malert\x1b[0m bell\x07") == "red alert bell"
+
+
 def test_furniture_only_article_joins_no_story_and_is_reported() -> None:
     prompt = "Would you like to make this your default edition?\nYes\nNo thanks"
     assert boilerplate_reason(prompt) == "sign-up prompt"

@@ -430,6 +430,43 @@ def test_pages_read_only_what_they_show(client: TestClient, store: Store,
         assert client.get(url).status_code == 200, url
 
 
+def test_pages_decode_no_whole_story_and_list_rows_read_no_article(
+        client: TestClient, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index, a story page and a search read the projections stored with each story
+    (outline, page, names), never a story's whole JSON nor, for list rows, its articles."""
+    dam = next(s for s in store.stories() if "Verrin" in s.title)
+    expected = client.get(f"/stories/{dam.id}").text
+
+    def refuse(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("a page decoded a whole story or read every article of a row")
+
+    for name in ("story", "stories", "story_article_rows"):
+        monkeypatch.setattr(Store, name, refuse)
+    for url in ("/", "/api/stories", f"/stories/{dam.id}", "/?q=spillway", "/?q=Verrin"):
+        assert client.get(url).status_code == 200, url
+    assert client.get(f"/stories/{dam.id}").text == expected
+
+
+def test_story_page_pages_its_articles(client: TestClient, store: Store,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import storyline.web
+
+    dam = next(s for s in store.stories() if "Verrin" in s.title)
+    assert len(dam.article_ids) >= 3
+    monkeypatch.setattr(storyline.web, "ARTICLES_PER_PAGE", 2)
+    first, second = (client.get(f"/stories/{dam.id}", params={"page": n}).text for n in (1, 2))
+    rows = [re.findall(r'<tr id="a-([^"]+)"', body) for body in (first, second)]
+    assert rows == [dam.article_ids[:2], dam.article_ids[2:4]]
+    assert f"articles 1–2 of {len(dam.article_ids)}" in first and 'rel="next"' in first
+    assert f"articles 3–{min(4, len(dam.article_ids))} of {len(dam.article_ids)}" in second
+    # the header and the coverage-by-outlet table still count every article
+    for body in (first, second):
+        assert f"{len(dam.article_ids)} articles" in body
+        table = body.split('id="outlets"')[1].split('id="events"')[0]
+        counts = re.findall(r'<td class="n">(\d+)</td>', table)
+        assert sum(map(int, counts)) == len(dam.article_ids)
+
+
 def test_uploads_are_capped_while_they_are_read(db: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """Through a real server: a declared 3,000 MiB body is refused before it is sent; a

@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from storyline.changes import Tracker
+from storyline.changes import Tracker, merged_aliases
 from storyline.compare import compare
 from storyline.dedupe import DuplicateIndex, order_key
 from storyline.engines import Engine, get_engine
-from storyline.engines.analyses import prepare_analyses
+from storyline.engines.analyses import StoryJob, analyze_stories, prepare_analyses
 from storyline.extract.entities import extract_entities
 from storyline.group import Grouper, GroupOptions, GroupState
 from storyline.headlines import story_title
@@ -47,7 +47,6 @@ __all__ = [
     "attach_analyses",
     "build_digest",
     "digest",
-    "keep_analyses",
     "read_articles",
     "representative_title",
     "resolve_story_id",
@@ -240,8 +239,9 @@ def stories_to_analyze(store: StoryStore, result: AddResult) -> list[str]:
 def resolve_story_id(store: StoryStore, story_id: str) -> str:
     """The id a story has now: a story merged into an older one answers with the older
     one's id, so links and bookmarks to it keep working."""
-    saved = store.get_json(GROUP_STATE)
-    return GroupState.from_dict(saved).resolve(story_id) if saved else story_id
+    from storyline.group.state import resolve_alias
+
+    return resolve_alias(merged_aliases(store), story_id)
 
 
 def _group_options(group: GroupOptions, state: GroupState | None) -> GroupOptions:
@@ -298,30 +298,38 @@ def analyze(
     # The missing per-article analyses on all cores first (engines.analyses); the loop reads them.
     prepare_analyses(store, (aid for sid in wanted for aid in members.get(sid, [])), opts)
     tracker = Tracker(store, wanted)  # stores each story's revision: what this run changed
-    stories = []
-    for i, sid in enumerate(wanted):
+    # Largest first: with stories analysed on both cores, a big story started last would
+    # leave one core idle while it runs.
+    order = sorted(wanted, key=lambda sid: -len(members.get(sid, [])))
+
+    def jobs() -> Iterable[StoryJob]:
+        for sid in order:
+            articles = sorted(store.articles(members.get(sid, [])), key=order_key)
+            attach_analyses(store, articles)
+            yield StoryJob(sid, articles, {a.id: groups[a.id][1] for a in articles})
+
+    done: dict[str, Story] = {}
+    total = sum(len(members.get(sid, [])) for sid in wanted)
+    for i, res in enumerate(analyze_stories(jobs(), opts, total)):
         tick("analyzing", i, len(wanted))
-        articles = sorted(store.articles(members.get(sid, [])), key=order_key)
-        if not articles:
-            store.delete_story(sid)
-            tracker.record(sid, None)
+        if res.story is None:
+            store.delete_story(res.story_id)
+            tracker.record(res.story_id, None)
             continue
-        kept = attach_analyses(store, articles)
-        story = analyze_story(sid, articles, {a.id: groups[a.id][1] for a in articles}, opts)
-        dates = sorted(a.published for a in articles if a.published)
-        store.put_story(story, (dates[0], dates[-1]) if dates else (None, None))
-        tracker.record(sid, story)
-        keep_analyses(store, articles, kept)
-        stories.append(story)
+        store.put_story(res.story, res.span)
+        tracker.record(res.story_id, res.story)
+        if res.analyses:
+            store.put_analyses(res.analyses)
+        done[res.story_id] = res.story
     tick("analyzing", len(wanted), len(wanted))
-    return stories
+    return [done[sid] for sid in wanted if sid in done]
 
 
 def attach_analyses(store: StoryStore, articles: Sequence[Article]) -> dict[str, dict]:
     """Attach each article's stored per-article analysis (sentences, dates, figures), so the
     stages read it instead of splitting and tagging the text again; a record made from
     another text or by an older version is ignored (``analysis_of`` recomputes it).
-    Returns the stored records by article id, for ``keep_analyses`` to compare."""
+    Returns the stored records by article id."""
     kept = store.analyses(a.id for a in articles)
     for art in articles:
         data = kept.get(art.id)
@@ -332,20 +340,6 @@ def attach_analyses(store: StoryStore, articles: Sequence[Article]) -> dict[str,
         except (KeyError, TypeError, ValueError):
             continue  # an unreadable record is recomputed, like a stale one
     return kept
-
-
-def keep_analyses(store: StoryStore, articles: Sequence[Article], kept: dict[str, dict]) -> None:
-    """Store the per-article analyses that the story analysis computed or completed (a
-    figure's day is tagged on first use), so the next analysis of any story reuses them."""
-    changed: dict[str, dict] = {}
-    for art in articles:
-        if art.analysis is None:
-            continue
-        data = art.analysis.to_dict()
-        if kept.get(art.id) != data:
-            changed[art.id] = data
-    if changed:
-        store.put_analyses(changed)
 
 
 def stale_stories(store: StoryStore) -> list[str]:

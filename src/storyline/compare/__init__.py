@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from storyline.compare.dates import date_rows
-from storyline.compare.figures import figure_rows, sentence_vectorizer
+from storyline.compare.figures import figure_rows, sentence_vectorizer, story_words
 from storyline.compare.options import CompareOptions
 from storyline.compare.verdict import anchor_days, explain, interval, label
 from storyline.extract.claims import extract_quantities
@@ -54,9 +54,10 @@ def compare(
     """
     opts = options or CompareOptions()
     qs = comparable(articles, quantities, opts)
-    rows = figure_rows(articles, qs, opts)
+    words = story_words(articles) if qs or len(articles) >= 2 else None
+    rows = figure_rows(articles, qs, opts, words)
     if len(articles) >= 2:
-        rows += date_rows(articles, opts, sentence_vectorizer(articles, opts), rows)
+        rows += date_rows(articles, opts, sentence_vectorizer(articles, opts, words), rows)
     return rank(rows, opts)
 
 

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 
 from rapidfuzz import fuzz
 
@@ -85,10 +86,10 @@ _EVENT_PHRASE = {
     "wounded": "wounded",
     "arrest": "arrested",
 }
-_NUMBER_WORDS = re.compile(
-    r"^(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|"
-    r"eleven|twelve|twenty|thirty|forty|fifty|hundred|hundreds|thousand|"
-    r"thousands|million|millions|dozen|dozens)$"
+# Number words: never a feature (a token starts with a letter, so no digits either).
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty "
+    "fifty hundred hundreds thousand thousands million millions dozen dozens".split()
 )
 _TOKEN = re.compile(r"[A-Za-z][\w’'-]*")
 # A place: a run of capitalised words after a preposition, whole ("Pan Am", never "Pan"),
@@ -111,33 +112,108 @@ def _place_key(name: str, fold: dict[str, str]) -> str | None:
 # --- grouping ----------------------------------------------------------------------------
 
 
-def _name_folder(articles: list[Article], qs: list[Quantity], ratio: float) -> dict[str, str]:
-    """Map each capitalised token to the most frequent spelling it is a variant of."""
-    counts: Counter[str] = Counter()
+@dataclass
+class StoryWords:
+    """What the figure rows and the date rows of one story both read from its articles,
+    whatever the spelling fold: the feature words of each sentence (``_terms``), how many
+    sentences hold each, the capitalised tokens of the texts, and the features and idf of
+    the words with no spelling folded (``_idf`` changes only what a fold changes). Made
+    once per story (``story_words``) and passed to both (each made it again, with every
+    word of every sentence mapped to its feature: half of the stage's time)."""
+
+    sentences: list[set[str]]
+    counts: Counter[str]
+    capitalised: Counter[str]
+    feature_of: dict[str, str]
+    sources: dict[str, list[str]]  # feature -> its words
+    idf: dict[str, float]
+
+
+def story_words(articles: list[Article]) -> StoryWords:
+    """The ``StoryWords`` of a story's articles."""
+    sentences = [set(_terms(s.text)) for a in articles for s in sentences_of(a)]
+    capitalised: Counter[str] = Counter()
     for a in articles:
-        counts.update(t for t in _TOKEN.findall(a.text or "") if t[0].isupper() and len(t) > 3)
+        capitalised.update(_capitalised(a.text or ""))
+    counts = Counter(chain.from_iterable(sentences))
+    feature_of = {low: _feature(low, {}) for low in counts}
+    sources: dict[str, list[str]] = defaultdict(list)
+    for low, feat in feature_of.items():
+        sources[feat].append(low)
+    df = _sentence_counts(sentences, counts, sources)
+    n = len(sentences)
+    idf = {t: _idf_value(n, c) for t, c in df.items()} | {"": _idf_value(n, 0)}
+    return StoryWords(sentences, counts, capitalised, feature_of, dict(sources), idf)
+
+
+def _idf_value(n: int, count: int) -> float:
+    """Smoothed idf of a feature ``count`` of ``n`` sentences hold (sklearn's formula)."""
+    return math.log((1 + n) / (1 + count)) + 1
+
+
+def _sentence_counts(
+    sentences: list[set[str]], counts: Counter[str], sources: dict[str, list[str]]
+) -> dict[str, int]:
+    """How many sentences hold a word of each feature (``sources``: feature -> its words).
+
+    A feature of one word has that word's count; only for features of several words
+    (spellings folded together, words of one event class, singular and plural) are the
+    sentences holding any of them counted: the same counts as mapping every word of every
+    sentence to its feature, without doing so."""
+    df: dict[str, int] = {}
+    shared: dict[str, str] = {}
+    for feat, lows in sources.items():
+        if len(lows) == 1:
+            df[feat] = counts[lows[0]]
+        else:
+            df[feat] = 0
+            shared.update(dict.fromkeys(lows, feat))
+    if shared:
+        keys = frozenset(shared)
+        for terms in sentences:
+            hit = terms & keys
+            if hit:
+                for feat in {shared[low] for low in hit}:
+                    df[feat] += 1
+    return df
+
+
+def _name_folder(
+    articles: list[Article], qs: list[Quantity], ratio: float, words: StoryWords | None = None
+) -> dict[str, str]:
+    """Map each capitalised token to the most frequent spelling it is a variant of."""
+    counts = (words or story_words(articles)).capitalised.copy()
     for q in qs:
-        counts.update(t for t in _TOKEN.findall(q.sentence) if t[0].isupper() and len(t) > 3)
+        counts.update(_capitalised(q.sentence))
     fold: dict[str, str] = {}
-    # Heads by (first letter, length), each list in the order the heads were made: only
-    # heads within two characters can match, and the earliest matching head wins, as in a
-    # scan of all heads (which made this quadratic: 2,000 heads in a big story).
-    heads: dict[tuple[str, int], list[tuple[int, str]]] = defaultdict(list)
-    made = 0
+    # The heads a token can match, by (first letter, length), each list in the order the
+    # heads were made: only heads within two characters can match, and the earliest
+    # matching head wins, as in a scan of all heads (which made this quadratic: 2,000 heads
+    # in a big story). A new head joins the lists of the five lengths it can match, so a
+    # token reads one list, already in order.
+    near: dict[tuple[str, int], list[str]] = defaultdict(list)
     for tok, _ in counts.most_common():
         low = _strip(tok)
         if low in fold:
             continue
-        near = sorted(h for d in range(-2, 3) for h in heads.get((low[0], len(low) + d), ()))
-        for _, head in near:
+        for head in near.get((low[0], len(low)), ()):
             if fuzz.ratio(head, low) >= ratio:
                 fold[low] = head
                 break
         else:
             fold[low] = low
-            heads[(low[0], len(low))].append((made, low))
-            made += 1
+            for d in range(-2, 3):
+                near[(low[0], len(low) + d)].append(low)
     return fold
+
+
+# Cached by text: a story's articles are read again each time one of its articles changes,
+# and twice per analysis (figure rows and date rows). 4,096 articles of a few hundred
+# capitalised words each stay well under 100 MB.
+@lru_cache(maxsize=1 << 12)
+def _capitalised(text: str) -> tuple[str, ...]:
+    """The tokens of a text that start with a capital, longer than three characters, in order."""
+    return tuple(t for t in _TOKEN.findall(text) if t[0].isupper() and len(t) > 3)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -148,28 +224,66 @@ def _strip(token: str) -> str:
 _TAKE_OVER = re.compile(r"\b(?:took|take|takes|taken|taking)\s+(?:over|control)\b", re.IGNORECASE)
 
 
-def _features(sentence: str, fold: dict[str, str], skip: set[str]) -> list[str]:
-    out = []
-    for tok in _TOKEN.findall(_TAKE_OVER.sub("captured", sentence)):
-        low = _strip(tok)
-        if low in skip or low in STOP_WORDS or len(low) < 3 or _NUMBER_WORDS.match(low):
-            continue
-        if low in _EVENT_OF:
-            out.append("event:" + _EVENT_OF[low])
-            continue
-        low = fold.get(low, low)
-        out.append(low[:-1] if low.endswith("s") and len(low) > 4 else low)
-    return out
+# Cached by text (a sentence's words are read by ``_idf`` of figure rows and of date rows,
+# and again when one of the story's articles changes). An entry is a tuple of a sentence's
+# words, a few hundred bytes: 65,536 sentences stay under 50 MB.
+@lru_cache(maxsize=1 << 16)
+def _terms(text: str) -> tuple[str, ...]:
+    """The words of a text that can be features, lowercased, in order, before spellings are
+    folded or event words mapped to their class (both depend on the story)."""
+    folded = text.lower()
+    if "tak" in folded or "took" in folded:  # what ``_TAKE_OVER`` needs, cheaper to look for
+        text = _TAKE_OVER.sub("captured", text)
+    tokens = _TOKEN.findall(text)
+    if "'s" in text or "’s" in text:
+        tokens = [t[:-2] if t[-2:] in _POSSESSIVE else t for t in tokens]  # as ``_strip``
+    return tuple([low for low in map(str.lower, tokens) if len(low) > 2 and low not in _NOT_TERMS])
 
 
-def _idf(articles: list[Article], fold: dict[str, str]) -> dict[str, float]:
-    df: Counter[str] = Counter()
-    n = 0
-    for a in articles:
-        for s in sentences_of(a):
-            df.update(set(_features(s.text, fold, set())))
-            n += 1
-    return {t: math.log((1 + n) / (1 + c)) + 1 for t, c in df.items()} | {"": math.log(1 + n) + 1}
+_POSSESSIVE = ("'s", "’s")
+_NOT_TERMS = STOP_WORDS | _NUMBER_WORDS
+
+
+def _feature(low: str, fold: dict[str, str]) -> str:
+    """The feature of one word of ``_terms``: its event class, else its folded spelling
+    without a plural "s"."""
+    event = _EVENT_OF.get(low)
+    if event is not None:
+        return "event:" + event
+    low = fold.get(low, low)
+    return low[:-1] if low.endswith("s") and len(low) > 4 else low
+
+
+def _features(sentence: str, fold: dict[str, str], skip: set[str] | frozenset[str]) -> list[str]:
+    return [_feature(low, fold) for low in _terms(sentence) if low not in skip]
+
+
+def _idf(articles: list[Article], fold: dict[str, str], words: StoryWords | None = None) -> dict[str, float]:
+    """Inverse sentence frequency of each feature over the story's sentences, spellings
+    folded by ``fold``: the unfolded idf of ``words``, the features a fold changes counted
+    again. The result may be ``words.idf`` itself: read it, never change it."""
+    words = words or story_words(articles)
+    moved: dict[str, str] = {}
+    for low, head in fold.items():
+        if head != low and low in words.feature_of:
+            feat = _feature(low, fold)
+            if feat != words.feature_of[low]:
+                moved[low] = feat
+    if not moved:
+        return words.idf
+    touched = {words.feature_of[low] for low in moved} | set(moved.values())
+    sources = {f: [low for low in words.sources.get(f, ()) if low not in moved] for f in touched}
+    for low, feat in moved.items():
+        sources[feat].append(low)
+    df = _sentence_counts(words.sentences, words.counts, {f: ws for f, ws in sources.items() if ws})
+    n = len(words.sentences)
+    idf = dict(words.idf)
+    for feat in touched:
+        if feat in df:
+            idf[feat] = _idf_value(n, df[feat])
+        else:
+            idf.pop(feat, None)
+    return idf
 
 
 def _window(q: Quantity, size: int) -> str:
@@ -457,12 +571,16 @@ def _display(key: str, fold: dict[str, str], seen: dict[str, str]) -> str:
 # --- rows ----------------------------------------------------------------------------------
 
 
-def figure_rows(articles: list[Article], qs: list[Quantity], opts: CompareOptions) -> list[Comparison]:
-    """One row per counted thing that at least two articles give, with verdict and confidence."""
+def figure_rows(
+    articles: list[Article], qs: list[Quantity], opts: CompareOptions, words: StoryWords | None = None
+) -> list[Comparison]:
+    """One row per counted thing that at least two articles give, with verdict and confidence.
+    ``words``: the articles' ``story_words``, when the caller has them."""
     if not qs:
         return []
-    fold = _name_folder(articles, qs, opts.name_fold_ratio)
-    idf = _idf(articles, fold)
+    words = words or story_words(articles)
+    fold = _name_folder(articles, qs, opts.name_fold_ratio, words)
+    idf = _idf(articles, fold, words)
     ctx = _Context(
         qs,
         [_vector(q, fold, idf, opts.window) for q in qs],
@@ -614,15 +732,16 @@ _DATE_WORDS = (
 
 
 def sentence_vectorizer(
-    articles: list[Article], opts: CompareOptions
+    articles: list[Article], opts: CompareOptions, words: StoryWords | None = None
 ) -> Callable[[str], tuple[dict[str, float], set[str], set[str]]]:
     """Features of a text for date rows: tf-idf weights (date words left out), the event
-    classes it names and the names it holds."""
-    fold = _name_folder(articles, [], opts.name_fold_ratio)
-    idf = _idf(articles, fold)
+    classes it names and the names it holds. ``words``: the articles' ``story_words``."""
+    words = words or story_words(articles)
+    fold = _name_folder(articles, [], opts.name_fold_ratio, words)
+    idf = _idf(articles, fold, words)
 
     def vectorize(sentence: str) -> tuple[dict[str, float], set[str], set[str]]:
-        feats = set(_features(sentence, fold, set(_DATE_WORDS)))
+        feats = set(_features(sentence, fold, _DATE_WORDS))
         vec = {t: idf.get(t, idf[""]) for t in feats}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         events = {t[6:] for t in feats if t.startswith("event:")}

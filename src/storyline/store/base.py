@@ -6,11 +6,14 @@ the package's registry (which names the backends): no import cycle, whichever lo
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
@@ -18,7 +21,13 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from storyline.errors import InputError
-from storyline.model import Article, IngestError, Revision, Story
+from storyline.model import Article, Entity, IngestError, Revision, Story, story_from_dict, to_dict
+
+# Parts of a JSON state (``set_json``) that pages read on their own, stored again beside it
+# under "<key>.<part>" (``get_json_part``): the group state of the 10k-article benchmark store
+# is 4.7 MB of JSON (170 ms to decode), and a story page needs only its alias map (64 bytes)
+# to find the stories merged into it.
+JSON_PARTS: dict[str, tuple[str, ...]] = {"group_state": ("alias",)}
 
 # Bumped when a stored layout changes in a way an older storyline cannot read. Adding a
 # table (``analyses``) is not such a change: older stores gain it when next opened to write.
@@ -92,6 +101,171 @@ def rank_score(n_articles: int, n_outlets: int, age_days: float | None) -> float
     return (n_articles + OUTLET_WEIGHT * n_outlets) / (1.0 + age / RECENT_DAYS)
 
 
+def host_of(url: str | None) -> str | None:
+    """The host of a URL, "www." dropped: how pages name the source of an article that
+    has no outlet."""
+    if not url:
+        return None
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or None
+
+
+def _day(value: str | None) -> date | None:
+    """The day of an ISO date or timestamp, else None (``ingest.meta.parse_day``'s rule)."""
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class OutletSpan:
+    """One source of a story's articles as the coverage-by-outlet table shows it: its name
+    (outlet, else URL host, else the article id), its articles, their first and latest date."""
+
+    name: str
+    n_articles: int
+    first: str | None
+    last: str | None
+
+
+@dataclass(frozen=True)
+class StoryOutline:
+    """What a story list row and a story page's header show about a story's articles,
+    computed once from their indexed columns when the story is stored (``outline_of``), so
+    a page reads one small column instead of every article of 25 stories (the index of a
+    10k-article store read ~5,000 rows and parsed the JSON of those without an outlet).
+
+    ``per_day``: (ISO day, articles) for each day with one, by day; ``outlets``: the names
+    of the sources that have an outlet or URL, sorted; ``by_outlet``: every source, sorted
+    by name; ``first_date``/``last_date``: the earliest and latest dated ``published``."""
+
+    per_day: list[tuple[str, int]]
+    undated: int
+    n_duplicates: int
+    outlets: list[str]
+    by_outlet: list[OutletSpan]
+    first_date: str | None = None
+    last_date: str | None = None
+    n_articles: int = 0  # the story's articles stored when it was
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StoryOutline:
+        return cls(
+            per_day=[(d, int(n)) for d, n in data["per_day"]], undated=int(data["undated"]),
+            n_duplicates=int(data["n_duplicates"]), outlets=list(data["outlets"]),
+            by_outlet=[OutletSpan(**o) for o in data["by_outlet"]],
+            first_date=data.get("first_date"), last_date=data.get("last_date"),
+            n_articles=int(data.get("n_articles") or 0),
+        )
+
+
+def outline_of(rows: Iterable[ArticleRow]) -> StoryOutline:
+    """The outline of a story from its articles' rows (``url`` needed where ``outlet`` is
+    missing, as ``article_rows_for`` gives it)."""
+    counts: Counter[date] = Counter()
+    undated = duplicates = 0
+    dated: list[str] = []
+    named: set[str] = set()
+    spans: dict[str, list[str]] = {}
+    sizes: Counter[str] = Counter()
+    for r in rows:
+        day = _day(r.published)
+        if day is None:
+            undated += 1
+        else:
+            counts[day] += 1
+            dated.append(r.published or "")
+        duplicates += bool(r.duplicate_of)
+        name = r.outlet or host_of(r.url) or r.id
+        if r.outlet or r.url:
+            named.add(name)
+        sizes[name] += 1
+        if r.published:
+            spans.setdefault(name, []).append(r.published)
+    dated.sort()
+    by_outlet = [OutletSpan(name, sizes[name], min(spans[name]) if name in spans else None,
+                            max(spans[name]) if name in spans else None) for name in sorted(sizes)]
+    return StoryOutline([(d.isoformat(), counts[d]) for d in sorted(counts)], undated, duplicates,
+                        sorted(named), by_outlet, dated[0] if dated else None,
+                        dated[-1] if dated else None, sum(sizes.values()))
+
+
+def names_of(story: Story) -> list[list[Any]]:
+    """The story's entities without their article ids, as stored for search pages
+    (``StoryStore.story_entities``): [name, label, variants] each, in story order."""
+    return [[e.name, e.label, e.variants] for e in story.entities]
+
+
+def entities_from_names(data: list[list[Any]], words: Collection[str] | None = None) -> list[Entity]:
+    """The inverse of ``names_of``: entities with empty ``article_ids``; with ``words``
+    (casefolded), only those whose name or a spelling holds one of them."""
+    if words is None:
+        return [Entity(name, label, list(variants), []) for name, label, variants in data]
+    if not words:
+        return []
+    holds = re.compile("|".join(re.escape(w) for w in words)).search  # one C call an entity
+    return [Entity(name, label, list(variants), []) for name, label, variants in data
+            if holds("\n".join([name, *variants]).casefold())]
+
+
+# What a story page shows of a long list, and so what its stored projection keeps
+# (``page_of``): the largest T17 story holds 591 figures, 2,842 entities and 165 events, a
+# 3.4 MB JSON a page decoded whole to show 30, 25 per kind and 100 of them.
+PAGE_COMPARISONS = 30
+PAGE_EVENTS = 100
+PAGE_ENTITIES = 25  # per kind (people, places, organisations)
+
+
+@dataclass
+class StoryPage:
+    """What a story page shows of a story, stored beside its full JSON (``page_of``): the
+    story with its summary, timeline and article ids whole, and cut to what the page shows
+    elsewhere: the first ``PAGE_COMPARISONS`` comparison rows and the first that many of those
+    marked ``shown`` (in story order), the first ``PAGE_EVENTS`` events, the first
+    ``PAGE_ENTITIES`` entities of each label (their ``article_ids`` emptied: the page shows
+    how many, ``entity_articles``). The counts say how long each list is in full.
+    ``outline`` is filled by ``StoryStore.story_page``."""
+
+    story: Story
+    n_comparisons: int
+    n_events: int
+    n_entities: dict[str, int]
+    entity_articles: list[int]
+    outline: StoryOutline | None = field(default=None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"story": to_dict(self.story), "n_comparisons": self.n_comparisons,
+                "n_events": self.n_events, "n_entities": self.n_entities,
+                "entity_articles": self.entity_articles}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StoryPage:
+        return cls(story_from_dict(data["story"]), int(data["n_comparisons"]), int(data["n_events"]),
+                   dict(data["n_entities"]), list(data["entity_articles"]))
+
+
+def page_of(story: Story) -> StoryPage:
+    """The stored page projection of ``story`` (see ``StoryPage``)."""
+    shown = [c for c in story.comparisons if c.shown][:PAGE_COMPARISONS]
+    keep = {id(c) for c in story.comparisons[:PAGE_COMPARISONS]} | {id(c) for c in shown}
+    n_entities: Counter[str] = Counter(e.label for e in story.entities)
+    taken: Counter[str] = Counter()
+    entities, entity_articles = [], []
+    for ent in story.entities:
+        taken[ent.label] += 1
+        if taken[ent.label] <= PAGE_ENTITIES:
+            entities.append(dataclasses.replace(ent, article_ids=[]))
+            entity_articles.append(len(ent.article_ids))
+    cut = dataclasses.replace(
+        story, comparisons=[c for c in story.comparisons if id(c) in keep],
+        events=story.events[:PAGE_EVENTS], entities=entities)
+    return StoryPage(cut, len(story.comparisons), len(story.events), dict(n_entities), entity_articles)
+
+
 @runtime_checkable
 class StoryStore(Protocol):
     """Everything the pipeline, CLI, report and web app ask of a store.
@@ -120,7 +294,15 @@ class StoryStore(Protocol):
 
     def get_json(self, key: str) -> Any: ...
 
-    def set_json(self, key: str, value: Any) -> None: ...
+    def set_json(self, key: str, value: Any) -> None:
+        """Store ``value`` as JSON under ``key``; the parts ``JSON_PARTS`` names for that
+        key are stored again on their own (``get_json_part``)."""
+        ...
+
+    def get_json_part(self, key: str, part: str) -> Any:
+        """``get_json(key)[part]`` (None when either is missing), read from the part stored on
+        its own when ``JSON_PARTS`` names it, without decoding the whole state."""
+        ...
 
     def resolve_id(self, article: Article) -> tuple[str, bool]:
         """The id under which this article is (or would be) stored, and whether it is there."""
@@ -222,6 +404,25 @@ class StoryStore(Protocol):
         ...
 
     def story(self, story_id: str) -> Story | None: ...
+
+    def story_page(self, story_id: str) -> StoryPage | None:
+        """What the story page shows of a story (``StoryPage``, with its ``outline``),
+        read from the projection stored beside it: not its whole JSON."""
+        ...
+
+    def story_outlines(self, ids: Iterable[str]) -> dict[str, StoryOutline]:
+        """story id -> its outline (``StoryOutline``), read from the column stored with it
+        (unknown ids left out): what list rows show without reading articles."""
+        ...
+
+    def story_entities(self, ids: Iterable[str], words: Collection[str] | None = None
+                       ) -> dict[str, list[Entity]]:
+        """story id -> its entities with empty ``article_ids`` (unknown ids left out), read
+        from a column stored with it: what a search page matches a query against. With
+        ``words`` (casefolded), only the entities whose name or a spelling holds one: a
+        search makes no record of the thousands of entities of a large story that name
+        nothing it asked for."""
+        ...
 
     # Revisions: what each run changed in a story (``storyline.changes``).
     def add_revisions(self, revisions: Iterable[Revision]) -> list[int]:

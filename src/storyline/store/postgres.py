@@ -12,7 +12,7 @@ Open one with ``open_store("postgresql://user@host/db")``; needs ``storyline[pos
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ from storyline.errors import InputError, MissingExtraError
 from storyline.ingest import content_hash
 from storyline.model import (
     Article,
+    Entity,
     IngestError,
     Revision,
     Story,
@@ -32,6 +33,7 @@ from storyline.model import (
     to_dict,
 )
 from storyline.store.base import (
+    JSON_PARTS,
     MAJOR_ARTICLES,
     MAJOR_OUTLETS,
     OUTLET_WEIGHT,
@@ -41,8 +43,14 @@ from storyline.store.base import (
     ArticleRow,
     StoredBatch,
     StoryListing,
+    StoryOutline,
+    StoryPage,
+    entities_from_names,
     fts_phrases,
+    names_of,
     outlet_count,
+    outline_of,
+    page_of,
     signature_array,
     signature_bytes,
     store_label,
@@ -110,6 +118,14 @@ STORY_MIGRATION = (
     "ALTER TABLE stories ADD COLUMN IF NOT EXISTS noise TEXT",
     "ALTER TABLE stories ADD COLUMN IF NOT EXISTS fts TSVECTOR",
     "CREATE INDEX IF NOT EXISTS stories_fts ON stories USING GIN (fts)",
+)
+# What pages read instead of the story's JSON and its articles (``base.StoryOutline``,
+# ``base.StoryPage``), as JSON; added and filled when an older store is opened to write. A
+# story whose columns are NULL (a read-only store made before them) is read the old way.
+PAGE_MIGRATION = (
+    "ALTER TABLE stories ADD COLUMN IF NOT EXISTS outline TEXT",
+    "ALTER TABLE stories ADD COLUMN IF NOT EXISTS page TEXT",
+    "ALTER TABLE stories ADD COLUMN IF NOT EXISTS names TEXT",
 )
 # English stemming ("airstrike" finds "airstrikes"); a store indexed with another
 # configuration is re-indexed when next opened to write.
@@ -184,9 +200,8 @@ class PostgresStore:
                 if self.conn.execute("SELECT to_regclass('articles')").fetchone()[0] is None:
                     raise InputError(f"{name}: no storyline store in this database")
                 self._revisions = self._one("SELECT to_regclass('revisions')") is not None
-                self._ranked = self._one(
-                    "SELECT 1 FROM information_schema.columns WHERE table_name = 'stories'"
-                    " AND column_name = 'noise' AND table_schema = current_schema()") is not None
+                self._ranked = self._has_column("noise")
+                self._paged = self._has_column("names")
                 self._check_version(name)
                 return
             with self.writing():
@@ -213,23 +228,43 @@ class PostgresStore:
         """Bring a store made by an older version up to date (inside the opening write
         transaction): the stories' list and search columns, filled from their articles,
         and the articles' search vectors in the stemmed configuration."""
-        had = self._one(
-            "SELECT 1 FROM information_schema.columns WHERE table_name = 'stories'"
-            " AND column_name = 'n_outlets' AND table_schema = current_schema()") is not None
-        for stmt in STORY_MIGRATION:
+        had = self._has_column("n_outlets")
+        paged = self._has_column("names")
+        for stmt in STORY_MIGRATION + PAGE_MIGRATION:
             self.conn.execute(stmt)
-        self._ranked = True
+        self._ranked = self._paged = True
+        self._split_json_parts()
         if not had:
             for (data,) in self.conn.execute("SELECT data FROM stories").fetchall():
                 story = story_from_dict(json.loads(data))
                 self.conn.execute("UPDATE stories SET n_outlets = %s, noise = %s WHERE id = %s",
                                   (self._outlets_of(story.article_ids), story.noise, story.id))
                 self._index_story(story)
+        if not paged:  # one story decoded at a time: a large store's stories need not fit at once
+            for (sid,) in self.conn.execute("SELECT id FROM stories").fetchall():
+                data = self._one("SELECT data FROM stories WHERE id = %s", (sid,))
+                story = story_from_dict(json.loads(data))
+                rows = self.article_rows_for(story.article_ids)
+                self.conn.execute("UPDATE stories SET outline = %s, page = %s, names = %s WHERE id = %s",
+                                  (*self._projections(story, rows), sid))
         if self.get_meta("fts_config") != FTS_CONFIG:
             self.conn.execute(
                 f"UPDATE articles SET fts = to_tsvector('{FTS_CONFIG}', left(COALESCE(title, '') || ' '"
                 f" || COALESCE(data::json ->> 'text', ''), {MAX_INDEXED_CHARS}))")
             self.set_meta("fts_config", FTS_CONFIG)
+
+    def _has_column(self, name: str) -> bool:
+        """Whether the stories table has this column (an older store may not)."""
+        return self._one(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = 'stories'"
+            " AND column_name = %s AND table_schema = current_schema()", (name,)) is not None
+
+    @staticmethod
+    def _projections(story: Story, rows: list[ArticleRow]) -> tuple[str, str, str]:
+        """The outline, page and names columns of ``story`` (JSON), from its articles' rows."""
+        return (json.dumps(outline_of(rows).to_json(), ensure_ascii=False),
+                json.dumps(page_of(story).to_json(), ensure_ascii=False),
+                json.dumps(names_of(story), ensure_ascii=False))
 
     def _outlets_of(self, article_ids: list[str]) -> int:
         """How many distinct outlets (else URL hosts) published these articles."""
@@ -293,6 +328,9 @@ class PostgresStore:
         return row[0] if row else None
 
     # -- meta -----------------------------------------------------------------------
+    def _has_meta(self, key: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM meta WHERE key = %s", (key,)).fetchone() is not None
+
     def get_meta(self, key: str) -> str | None:
         value: str | None = self._one("SELECT value FROM meta WHERE key = %s", (key,))
         return value
@@ -310,7 +348,29 @@ class PostgresStore:
         return json.loads(raw) if raw is not None else None
 
     def set_json(self, key: str, value: Any) -> None:
-        self.set_meta(key, json.dumps(value))
+        with self.writing():
+            self.set_meta(key, json.dumps(value))
+            for part in JSON_PARTS.get(key, ()):
+                got = value.get(part) if isinstance(value, dict) else None
+                self.set_meta(f"{key}.{part}", json.dumps(got))
+
+    def get_json_part(self, key: str, part: str) -> Any:
+        """The part stored on its own; else (a store written before parts were, or a part
+        not split off) the part extracted by the database, whole state not decoded here."""
+        if part in JSON_PARTS.get(key, ()):
+            raw = self.get_meta(f"{key}.{part}")
+            if raw is not None:
+                return json.loads(raw)
+        row = self.conn.execute("SELECT (value::json -> %s)::text FROM meta WHERE key = %s",
+                                (part, key)).fetchone()
+        return json.loads(row[0]) if row is not None and row[0] is not None else None
+
+    def _split_json_parts(self) -> None:
+        """Store the ``JSON_PARTS`` of states written before parts were split off."""
+        for key, parts in JSON_PARTS.items():
+            for part in parts:
+                if self.get_meta(f"{key}.{part}") is None and self._has_meta(key):
+                    self.set_meta(f"{key}.{part}", json.dumps(self.get_json_part(key, part)))
 
     # -- articles -------------------------------------------------------------------
     def resolve_id(self, article: Article) -> tuple[str, bool]:
@@ -544,13 +604,16 @@ class PostgresStore:
     def put_story(self, story: Story, dates: tuple[str | None, str | None] = (None, None)) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self.writing():
+            rows = self.article_rows_for(story.article_ids)
             self.conn.execute(
                 "INSERT INTO stories(id, title, first_date, last_date, n_articles, updated, data,"
-                " n_outlets, noise)"
-                " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title,"
+                " n_outlets, noise, outline, page, names)"
+                " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (id) DO UPDATE SET"
+                " title = EXCLUDED.title,"
                 " first_date = EXCLUDED.first_date, last_date = EXCLUDED.last_date,"
                 " n_articles = EXCLUDED.n_articles, updated = EXCLUDED.updated, data = EXCLUDED.data,"
-                " n_outlets = EXCLUDED.n_outlets, noise = EXCLUDED.noise",
+                " n_outlets = EXCLUDED.n_outlets, noise = EXCLUDED.noise, outline = EXCLUDED.outline,"
+                " page = EXCLUDED.page, names = EXCLUDED.names",
                 (
                     story.id,
                     pg_text(story.title),
@@ -559,8 +622,9 @@ class PostgresStore:
                     len(story.article_ids),
                     now,
                     json.dumps(to_dict(story), ensure_ascii=False),
-                    self._outlets_of(story.article_ids),
+                    outlet_count((r.outlet, r.url) for r in rows),
                     pg_text(story.noise),
+                    *self._projections(story, rows),
                 ),
             )
             self._index_story(story)
@@ -580,6 +644,57 @@ class PostgresStore:
     def story(self, story_id: str) -> Story | None:
         data = self._one("SELECT data FROM stories WHERE id = %s", (story_id,))
         return story_from_dict(json.loads(data)) if data is not None else None
+
+    def story_page(self, story_id: str) -> StoryPage | None:
+        """The story page's projection of a story and its outline (two small JSON columns);
+        a story stored without them (read-only store made before them) is read whole."""
+        if self._paged:
+            row = self.conn.execute("SELECT page, outline FROM stories WHERE id = %s",
+                                    (pg_text(story_id),)).fetchone()
+            if row is None:
+                return None
+            if row[0] is not None and row[1] is not None:
+                page = StoryPage.from_json(json.loads(row[0]))
+                page.outline = StoryOutline.from_json(json.loads(row[1]))
+                return page
+        story = self.story(story_id)
+        if story is None:
+            return None
+        page = page_of(story)
+        page.outline = outline_of(self.article_rows_for(story.article_ids))
+        return page
+
+    def story_outlines(self, ids: Iterable[str]) -> dict[str, StoryOutline]:
+        """story id -> outline, from the stored column (else from the rows of the articles
+        grouped into the story, for a read-only store made before the column)."""
+        wanted = [pg_text(i) or "" for i in dict.fromkeys(ids)]
+        out: dict[str, StoryOutline] = {}
+        if self._paged:
+            rows = self.conn.execute("SELECT id, outline FROM stories WHERE id = ANY(%s)"
+                                     " AND outline IS NOT NULL", (wanted,))
+            out = {sid: StoryOutline.from_json(json.loads(data)) for sid, data in rows}
+        rest = list(self.story_titles([s for s in wanted if s not in out]))
+        if rest:
+            members: dict[str, list[ArticleRow]] = {sid: [] for sid in rest}
+            for r in self.story_article_rows(rest):
+                members[r.story_id or ""].append(r)
+            out.update((sid, outline_of(rows)) for sid, rows in members.items())
+        return out
+
+    def story_entities(self, ids: Iterable[str], words: Collection[str] | None = None
+                       ) -> dict[str, list[Entity]]:
+        """story id -> entities without article ids, from the stored names column (else
+        from the story's JSON, for a read-only store made before the column)."""
+        wanted = [pg_text(i) or "" for i in dict.fromkeys(ids)]
+        out: dict[str, list[Entity]] = {}
+        if self._paged:
+            rows = self.conn.execute("SELECT id, names FROM stories WHERE id = ANY(%s)"
+                                     " AND names IS NOT NULL", (wanted,))
+            out = {sid: entities_from_names(json.loads(data), words) for sid, data in rows}
+        for sid in wanted:
+            if sid not in out and (story := self.story(sid)) is not None:
+                out[sid] = entities_from_names(names_of(story), words)
+        return out
 
     # -- revisions ------------------------------------------------------------------
     def add_revisions(self, revisions: Iterable[Revision]) -> list[int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ from storyline.errors import InputError
 from storyline.ingest import content_hash
 from storyline.model import (
     Article,
+    Entity,
     IngestError,
     Revision,
     Story,
@@ -33,6 +34,7 @@ from storyline.model import (
     to_dict,
 )
 from storyline.store.base import (
+    JSON_PARTS,
     MAJOR_ARTICLES,
     MAJOR_OUTLETS,
     OUTLET_WEIGHT,
@@ -42,8 +44,14 @@ from storyline.store.base import (
     ArticleRow,
     StoredBatch,
     StoryListing,
+    StoryOutline,
+    StoryPage,
+    entities_from_names,
     fts_phrases,
+    names_of,
     outlet_count,
+    outline_of,
+    page_of,
     signature_array,
     signature_bytes,
     wait_for_write_lock,
@@ -107,6 +115,10 @@ STORIES_FTS = ("CREATE VIRTUAL TABLE IF NOT EXISTS stories_fts USING fts5(id UNI
 # Columns the stories table gained after it was first shipped: added to an older store when
 # it is next opened to write (n_outlets filled from its articles).
 STORY_COLUMNS = (("n_outlets", "INTEGER NOT NULL DEFAULT 0"), ("noise", "TEXT"))
+# What pages read instead of the story's JSON and its articles (``base.StoryOutline``,
+# ``base.StoryPage``), as JSON; added and filled when an older store is opened to write. A
+# story whose columns are NULL (a read-only store made before them) is read the old way.
+PAGE_COLUMNS = (("outline", "TEXT"), ("page", "TEXT"), ("names", "TEXT"))
 # The list order (``story_listing``): news before noise; stories covered by MAJOR_ARTICLES
 # articles from MAJOR_OUTLETS outlets first; then coverage fading with age (``base.rank_score``),
 # more outlets, more articles, the later last date.
@@ -158,6 +170,7 @@ class Store:
                 self._stories_fts = "stories_fts" in tables
                 cols = {r[1] for r in self.conn.execute("PRAGMA table_info(stories)")}
                 self._ranked = {name for name, _ in STORY_COLUMNS} <= cols
+                self._paged = {name for name, _ in PAGE_COLUMNS} <= cols
                 return
             self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
             self.conn.execute("PRAGMA journal_mode=WAL")
@@ -206,6 +219,17 @@ class Store:
                 story = story_from_dict(json.loads(data))
                 self.conn.execute("UPDATE stories SET n_outlets = ?, noise = ? WHERE id = ?",
                                   (self._outlets_of(story.article_ids), story.noise, sid))
+        unpaged = [(name, decl) for name, decl in PAGE_COLUMNS if name not in cols]
+        for name, decl in unpaged:
+            self.conn.execute(f"ALTER TABLE stories ADD COLUMN {name} {decl}")
+        self._paged = True
+        self._split_json_parts()
+        if unpaged:  # one story decoded at a time: a large store's stories need not fit at once
+            for (sid,) in self.conn.execute("SELECT id FROM stories").fetchall():
+                row = self.conn.execute("SELECT data FROM stories WHERE id = ?", (sid,)).fetchone()
+                story = story_from_dict(json.loads(row[0]))
+                self.conn.execute("UPDATE stories SET outline = ?, page = ?, names = ? WHERE id = ?",
+                                  (*self._projections(story, self.article_rows_for(story.article_ids)), sid))
         if not self._fts:
             return
         row = self.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").fetchone()
@@ -224,6 +248,13 @@ class Store:
         return outlet_count(self._by_chunks(
             "SELECT outlet, CASE WHEN outlet IS NULL THEN json_extract(data, '$.url') END"
             " FROM articles WHERE id IN ({marks})", article_ids))
+
+    @staticmethod
+    def _projections(story: Story, rows: list[ArticleRow]) -> tuple[str, str, str]:
+        """The outline, page and names columns of ``story`` (JSON), from its articles' rows."""
+        return (json.dumps(outline_of(rows).to_json(), ensure_ascii=False),
+                json.dumps(page_of(story).to_json(), ensure_ascii=False),
+                json.dumps(names_of(story), ensure_ascii=False))
 
     def _index_story(self, story: Story) -> None:
         if not self._stories_fts:
@@ -267,6 +298,9 @@ class Store:
         return True
 
     # -- meta -----------------------------------------------------------------------
+    def _has_meta(self, key: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM meta WHERE key = ?", (key,)).fetchone() is not None
+
     def get_meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
@@ -280,7 +314,29 @@ class Store:
         return json.loads(raw) if raw is not None else None
 
     def set_json(self, key: str, value: Any) -> None:
-        self.set_meta(key, json.dumps(value))
+        with self.writing():
+            self.set_meta(key, json.dumps(value))
+            for part in JSON_PARTS.get(key, ()):
+                got = value.get(part) if isinstance(value, dict) else None
+                self.set_meta(f"{key}.{part}", json.dumps(got))
+
+    def get_json_part(self, key: str, part: str) -> Any:
+        """The part stored on its own; else (a store written before parts were, or a part
+        not split off) the part extracted by the database, whole state not decoded here."""
+        if part in JSON_PARTS.get(key, ()):
+            raw = self.get_meta(f"{key}.{part}")
+            if raw is not None:
+                return json.loads(raw)
+        row = self.conn.execute("SELECT json_quote(json_extract(value, '$.\"' || ? || '\"')) FROM meta"
+                                " WHERE key = ?", (part, key)).fetchone()
+        return json.loads(row[0]) if row is not None and row[0] is not None else None
+
+    def _split_json_parts(self) -> None:
+        """Store the ``JSON_PARTS`` of states written before parts were split off."""
+        for key, parts in JSON_PARTS.items():
+            for part in parts:
+                if self.get_meta(f"{key}.{part}") is None and self._has_meta(key):
+                    self.set_meta(f"{key}.{part}", json.dumps(self.get_json_part(key, part)))
 
     # -- articles -------------------------------------------------------------------
     def resolve_id(self, article: Article) -> tuple[str, bool]:
@@ -533,9 +589,10 @@ class Store:
     def put_story(self, story: Story, dates: tuple[str | None, str | None] = (None, None)) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self.writing():
+            rows = self.article_rows_for(story.article_ids)
             self.conn.execute(
                 "INSERT OR REPLACE INTO stories(id, title, first_date, last_date, n_articles, updated, data,"
-                " n_outlets, noise) VALUES (?,?,?,?,?,?,?,?,?)",
+                " n_outlets, noise, outline, page, names) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     story.id,
                     story.title,
@@ -544,8 +601,9 @@ class Store:
                     len(story.article_ids),
                     now,
                     json.dumps(to_dict(story), ensure_ascii=False),
-                    self._outlets_of(story.article_ids),
+                    outlet_count((r.outlet, r.url) for r in rows),
                     story.noise,
+                    *self._projections(story, rows),
                 ),
             )
             self._index_story(story)
@@ -567,6 +625,56 @@ class Store:
     def story(self, story_id: str) -> Story | None:
         row = self.conn.execute("SELECT data FROM stories WHERE id = ?", (story_id,)).fetchone()
         return story_from_dict(json.loads(row[0])) if row else None
+
+    def story_page(self, story_id: str) -> StoryPage | None:
+        """The story page's projection of a story and its outline (two small JSON columns);
+        a story stored without them (read-only store made before them) is read whole."""
+        if self._paged:
+            row = self.conn.execute("SELECT page, outline FROM stories WHERE id = ?", (story_id,)).fetchone()
+            if row is None:
+                return None
+            if row[0] is not None and row[1] is not None:
+                page = StoryPage.from_json(json.loads(row[0]))
+                page.outline = StoryOutline.from_json(json.loads(row[1]))
+                return page
+        story = self.story(story_id)
+        if story is None:
+            return None
+        page = page_of(story)
+        page.outline = outline_of(self.article_rows_for(story.article_ids))
+        return page
+
+    def story_outlines(self, ids: Iterable[str]) -> dict[str, StoryOutline]:
+        """story id -> outline, from the stored column (else from the rows of the articles
+        grouped into the story, for a read-only store made before the column)."""
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, StoryOutline] = {}
+        if self._paged:
+            for sid, data in self._by_chunks("SELECT id, outline FROM stories WHERE id IN ({marks})"
+                                             " AND outline IS NOT NULL", wanted):
+                out[sid] = StoryOutline.from_json(json.loads(data))
+        rest = [sid for sid in self.story_titles([s for s in wanted if s not in out])]
+        if rest:
+            members: dict[str, list[ArticleRow]] = {sid: [] for sid in rest}
+            for r in self.story_article_rows(rest):
+                members[r.story_id or ""].append(r)
+            out.update((sid, outline_of(rows)) for sid, rows in members.items())
+        return out
+
+    def story_entities(self, ids: Iterable[str], words: Collection[str] | None = None
+                       ) -> dict[str, list[Entity]]:
+        """story id -> entities without article ids, from the stored names column (else
+        from the story's JSON, for a read-only store made before the column)."""
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, list[Entity]] = {}
+        if self._paged:
+            for sid, data in self._by_chunks("SELECT id, names FROM stories WHERE id IN ({marks})"
+                                             " AND names IS NOT NULL", wanted):
+                out[sid] = entities_from_names(json.loads(data), words)
+        for sid in wanted:
+            if sid not in out and (story := self.story(sid)) is not None:
+                out[sid] = entities_from_names(names_of(story), words)
+        return out
 
     # -- revisions ------------------------------------------------------------------
     def add_revisions(self, revisions: Iterable[Revision]) -> list[int]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from dataclasses import dataclass
 from functools import lru_cache
+from re import _constants, _parser  # type: ignore[attr-defined]  # the parser _needles reads
 
 from storyline.clean.patterns import PAGE_FURNITURE
 from storyline.extract.analysis import sentences_of
@@ -137,8 +139,10 @@ _OPINION = re.compile(
 _FIRST_PERSON = re.compile(r"\b(?:I|[Ww]e|[Mm]y|[Oo]ur|me|us)\b")
 _QUOTED = re.compile(r"[\"“][^\"”]*[\"”]|``.*?''")
 _SPEAKER = re.compile(
-    r"(?<!\bit )(?<!\bwas )(?<!\bbeen )(?<!\bbe )(?<!\bis )"
-    r"\b(?:said|says|say|argued|argues|argue|contended|contends|insisted|insists|wrote|writes|"
+    # \b before the look-behinds (zero-width, so the same matches): the look-behinds were
+    # tried at every character, 3 of the 15 s that grading Timeline17's sentences took.
+    r"\b(?<!\bit )(?<!\bwas )(?<!\bbeen )(?<!\bbe )(?<!\bis )"
+    r"(?:said|says|say|argued|argues|argue|contended|contends|insisted|insists|wrote|writes|"
     r"told|claimed|claims|believes?|urged|urges|warned|warns|stated|states|added|adds|"
     r"testified|alleged|alleges|asked|asks|demanded|demands|called for|calls for|suggested|"
     r"suggests|recommended|ruled|rules|tweeted|noted|notes|accused|accuses)\b"
@@ -148,6 +152,98 @@ _SPEAKER = re.compile(
 
 
 _STARTS = re.compile(r"[\"“‘'(\[]?[A-Z0-9]")
+
+
+def _needles(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Strings one of which is in any text the pattern matches (lower-cased when it ignores
+    case), or None when some alternative has no such string: a cheap test that rules out
+    most sentences before the pattern's own search, which tries every alternative at every
+    character (page furniture and captions were 6 of the 15 s grading Timeline17 took).
+
+    Read from the parsed pattern: per top-level alternative, its longest run of literal
+    characters (zero-width ``\\b`` and anchors do not break a run), else those of its first
+    group that has them (a group of alternatives has them when each alternative has)."""
+    tree = _parser.parse(pattern.pattern, pattern.flags)
+    branches = tree[0][1][1] if len(tree) == 1 and tree[0][0] is _constants.BRANCH else [list(tree)]
+    fold = bool(pattern.flags & re.IGNORECASE)
+    out: list[str] = []
+    for branch in branches:
+        found = _branch_needles(list(branch))
+        if not found:
+            return None
+        out.extend(n.lower() if fold else n for n in found)
+    return tuple(dict.fromkeys(out))
+
+
+def _branch_needles(items: list[tuple[object, object]]) -> list[str] | None:
+    """The needles of one alternative (a sequence): its longest literal run, else the first
+    group whose every alternative has one."""
+    runs: list[str] = []
+    run = ""
+    for op, arg in items:
+        if op is _constants.LITERAL:
+            run += chr(arg)  # type: ignore[arg-type]  # a LITERAL's argument is a code point
+            continue
+        if op is _constants.AT:
+            continue  # zero-width: the characters either side are still contiguous
+        runs.append(run)
+        run = ""
+    runs.append(run)
+    best = max(runs, key=len)
+    if best:
+        return [best]
+    for op, arg in items:
+        if op is _constants.SUBPATTERN:  # a capturing group: (group, add, del, pattern)
+            sub = _branch_needles(list(arg[-1]))  # type: ignore[index]  # arg is a tuple here
+            if sub:
+                return sub
+        elif op is _constants.BRANCH:  # a non-capturing group of alternatives
+            found: list[str] = []
+            for alt in arg[1]:  # type: ignore[index]  # (None, alternatives)
+                one = _branch_needles(list(alt))
+                if not one:
+                    break
+                found.extend(one)
+            else:
+                return found
+    return None
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A pattern with its needles (``_needles``) and, when it ignores case, the same pattern
+    case-sensitive for lower-cased ASCII text (ignoring case made the big ones 2-5 times
+    slower; the same matches on ASCII text, whose letters lower-case one to one)."""
+
+    pattern: re.Pattern[str]
+    needles: tuple[str, ...] | None
+    folded: re.Pattern[str] | None
+    ignorecase: bool  # read once: a RegexFlag "&" per search cost 4 of 30 profiled seconds
+
+    def search(self, text: str, lower: str) -> bool:
+        """``pattern.search(text) is not None`` (``lower``: ``text.lower()``)."""
+        if not text.isascii():  # in Unicode "ſ" matches "s" ignoring case
+            return self.pattern.search(text) is not None
+        hay = lower if self.ignorecase else text
+        if self.needles is not None and not any(map(hay.__contains__, self.needles)):
+            return False
+        if self.folded is not None:
+            return self.folded.search(lower) is not None
+        return self.pattern.search(text) is not None
+
+
+def _rule(pattern: re.Pattern[str]) -> _Rule:
+    folded = None
+    # an upper-case escape (\W, \S, \B, \D) would change meaning when lower-cased
+    if pattern.flags & re.IGNORECASE and not re.search(r"\\[A-Z]", pattern.pattern):
+        folded = re.compile(pattern.pattern.lower(), pattern.flags & ~re.IGNORECASE)
+    return _Rule(pattern, _needles(pattern), folded, bool(pattern.flags & re.IGNORECASE))
+
+
+_R_META, _R_CAPTION, _R_CAPTION_SENTENCE, _R_FINITE, _R_ELLIPSIS, _R_CUT_TITLE, _R_HOLES = map(
+    _rule, (_META, CAPTION, _CAPTION_SENTENCE, _FINITE, _ELLIPSIS, _CUT_TITLE, _HOLES)
+)
+_R_SPEAKER, _R_OPINION, _R_JUNK = map(_rule, (_SPEAKER, _OPINION, JUNK))
 
 
 def clean_start(text: str) -> str:
@@ -183,17 +279,22 @@ def debris(text: str) -> str | None:
     stripped = text.strip()
     if not stripped:
         return "empty"
-    if _META.search(stripped):
+    lower = stripped.lower()
+    if _R_META.search(stripped, lower):
         return "teaser"
-    if CAPTION.search(stripped) or _CAPTION_SENTENCE.search(stripped):
+    if _R_CAPTION.search(stripped, lower) or _R_CAPTION_SENTENCE.search(stripped, lower):
         return "caption"
-    if _DATED_END.search(stripped) and not _FINITE.search(stripped):
+    if not _R_FINITE.search(stripped, lower) and _DATED_END.search(stripped):
         return "caption"
-    if _ELLIPSIS.search(stripped) or not _ENDS.search(stripped) or _CUT_TITLE.search(stripped):
+    if (
+        _R_ELLIPSIS.search(stripped, lower)
+        or not _ENDS.search(stripped)
+        or _R_CUT_TITLE.search(stripped, lower)
+    ):
         return "truncated"
     if _GLUED.search(stripped):
         return "glued"
-    if _HOLES.search(stripped):
+    if _R_HOLES.search(stripped, lower):
         return "holes"
     return None
 
@@ -209,9 +310,10 @@ def unattributed_opinion(text: str) -> bool:
     >>> unattributed_opinion("Prosecutors argued that the defendant should have been convicted.")
     False
     """
-    if _SPEAKER.search(text):
+    lower = text.lower()
+    if _R_SPEAKER.search(text, lower):
         return False
-    return bool(_OPINION.search(text) or _FIRST_PERSON.search(_QUOTED.sub(" ", text)))
+    return _R_OPINION.search(text, lower) or bool(_FIRST_PERSON.search(_QUOTED.sub(" ", text)))
 
 
 def clean_sentence(text: str) -> str:
@@ -254,17 +356,32 @@ def quality(text: str, options: SummaryOptions) -> int:
         return 1  # a piece of a quotation
     if text.startswith(("“", '"', "'", "‘")):
         return 1  # a bare quote says nothing about who said it
-    letters = [c for c in text if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) > 0.5 * len(letters):
+    if _shouted(text):
         return 0  # shouted headings
     return 2
+
+
+_ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
+
+
+def _shouted(text: str) -> bool:
+    """More than half of the text's letters are capitals. ASCII text is counted in bytes
+    (``translate`` deletes in C; the same counts as ``isalpha`` and ``isupper``, which are
+    not nested in Unicode: "Ⓐ" is upper but no letter)."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+        upper = len(raw) - len(raw.translate(None, _ASCII_LETTERS[:26]))
+        return bool(letters) and upper > 0.5 * letters
+    found = [c for c in text if c.isalpha()]
+    return bool(found) and sum(c.isupper() for c in found) > 0.5 * len(found)
 
 
 @lru_cache(maxsize=1 << 15)
 def _junk(text: str) -> bool:
     """``JUNK.search``, cached: the page-furniture pattern is long and a story's sentences
     are graded again each time the story gains an article."""
-    return JUNK.search(text) is not None
+    return _R_JUNK.search(text, text.lower())
 
 
 def usable(text: str, options: SummaryOptions) -> bool:

@@ -47,6 +47,7 @@ from storyline.options import Options
 from storyline.pipeline import resolve_story_id, stored_options
 from storyline.report import verdict_label
 from storyline.store import StoryStore, is_store_url, open_store, store_label
+from storyline.store.base import PAGE_COMPARISONS, PAGE_ENTITIES, PAGE_EVENTS
 from storyline.web import feeds, views
 from storyline.web.guard import RequestGuard, bad_characters, cross_site
 from storyline.web.jobs import (
@@ -75,11 +76,12 @@ API_PAGE_SIZE = 50
 API_MAX_PAGE = 1000
 # Comparisons shown on a story page (conflicts first, then in the story's order); the JSON
 # has them all. The largest T17 story compares 591 figures: a page nobody reads to the end.
-MAX_COMPARISONS = 30
+# (The store keeps what a page shows of a story apart from its whole JSON: ``PAGE_*``.)
+MAX_COMPARISONS = PAGE_COMPARISONS
 # ... and of each, the sources' values shown (one figure of that story has 200 sources), the
 # events, and the articles per page of the story's article list.
 MAX_VALUES = 8
-MAX_EVENTS = 100
+MAX_EVENTS = PAGE_EVENTS
 ARTICLES_PER_PAGE = 200
 SEARCH_PAGE_SIZE = 50
 
@@ -344,27 +346,28 @@ def create_app(db: Path | str, *, allowed_hosts: list[str] | None = None,
     def story_page(request: Request, story_id: str,
                    page_no: int = Query(1, alias="page", ge=1, le=10**6),
                    since: str = "", figures: str = "") -> Response:
+        first = (page_no - 1) * ARTICLES_PER_PAGE
         with reader() as store:
-            view = views.story_view(store, story_id)
+            # Stored most important first; the rows compare marks `shown` (about 10) open
+            # the table, the rest behind "show all" (?figures=all).
+            view = views.story_view(store, story_id, first=first, count=ARTICLES_PER_PAGE,
+                                    all_figures=figures == "all", max_comparisons=MAX_COMPARISONS,
+                                    max_values=MAX_VALUES)
             current = resolve_story_id(store, story_id) if view is None else story_id
             news = views.story_news(store, story_id, feeds.baseline(since)) if view else None
         if view is None and current != story_id:  # merged into an older story: follow it
             return RedirectResponse(f"/stories/{quote(current, safe='')}", status_code=301)
-        if view is None:
+        if view is None or view.page is None:
             raise HTTPException(404, f"no story {story_id!r} in this store")
-        # Stored most important first; the rows compare marks `shown` (about 10) open the
-        # table, the rest behind "show all" (?figures=all).
-        every = view.story.comparisons
-        comparisons = every if figures == "all" else [c for c in every if c.shown]
-        entities: dict[str, list[Entity]] = {}
-        for ent in view.story.entities:
-            entities.setdefault(ent.label, []).append(ent)
+        entities: dict[str, list[tuple[Entity, int]]] = {}
+        for ent, n in zip(view.story.entities, view.page.entity_articles, strict=True):
+            entities.setdefault(ent.label, []).append((ent, n))
         return page(request, "story.html.j2", q="", v=view, s=view.story, news=news,
-                    comparisons=comparisons[:MAX_COMPARISONS], n_comparisons=len(every),
-                    verdict=verdict_label,
-                    entities=entities, max_values=MAX_VALUES, max_events=MAX_EVENTS,
-                    page_no=page_no, per_page=ARTICLES_PER_PAGE,
-                    first=(page_no - 1) * ARTICLES_PER_PAGE)
+                    comparisons=view.comparisons, n_comparisons=view.page.n_comparisons,
+                    verdict=verdict_label, entities=entities, n_entities=view.page.n_entities,
+                    max_values=MAX_VALUES, max_events=MAX_EVENTS, n_events=view.page.n_events,
+                    max_entities=PAGE_ENTITIES, page_no=page_no, per_page=ARTICLES_PER_PAGE,
+                    first=first)
 
     @app.get("/entities/{name:path}", response_class=HTMLResponse, include_in_schema=False)
     def entity_page(request: Request, name: str) -> HTMLResponse:

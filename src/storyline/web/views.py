@@ -18,16 +18,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from rapidfuzz import fuzz
 
+from storyline.changes import story_revisions
 from storyline.ingest.meta import parse_day
-from storyline.model import Article, Entity, Revision, Story, TimelineEntry
+from storyline.model import Article, Comparison, Entity, Revision, Story, TimelineEntry
 from storyline.store import ArticleRow, StoryStore, open_store
+from storyline.store.base import StoryOutline, StoryPage, host_of, outline_of
 from storyline.text import content_words, split_sentences
 
 log = logging.getLogger(__name__)
+
+# The store key of the grouping state (``pipeline.GROUP_STATE``; not imported: no cycle).
+GROUP_STATE = "group_state"
+# The outline of a story with no stored article (a list row still shows it).
+EMPTY_OUTLINE = StoryOutline([], 0, 0, [], [])
 
 # A citation is linked to the article sentence it quotes. Summaries and timelines quote
 # sentences verbatim, so the exact and containment tests decide almost every case; the fuzzy
@@ -59,8 +66,6 @@ def open_reader(db: Path | str) -> StoryStore:
 
 
 # -- dates and coverage ----------------------------------------------------------------------
-
-
 
 
 def format_date(value: str | None, precision: str = "day") -> str:
@@ -119,13 +124,18 @@ class Coverage:
 def coverage(dates: list[str | None]) -> Coverage:
     """Per-day counts and the bars that draw them (empty days included, as gaps)."""
     days = [d for d in (parse_day(x) for x in dates) if d]
-    undated = len(dates) - len(days)
-    if not days:
+    counts = Counter(d.isoformat() for d in days)
+    return coverage_of(sorted(counts.items()), len(dates) - len(days))
+
+
+def coverage_of(per_day: list[tuple[str, int]], undated: int) -> Coverage:
+    """The bars of (ISO day, articles) counts sorted by day (a ``StoryOutline``'s): the
+    work is per day with articles, not per article."""
+    if not per_day:
         return Coverage([], undated)
-    counts = Counter(days)
-    first, last = min(days), max(days)
+    counts = {dt.date.fromisoformat(d): n for d, n in per_day}
+    first, last = min(counts), max(counts)
     span = (last - first).days + 1
-    per_day = [(d.isoformat(), counts[d]) for d in sorted(counts)]
     bin_days = max(1, -(-span // MAX_BARS))
     n_bins = -(-span // bin_days)
     bins = [0] * n_bins
@@ -157,19 +167,15 @@ class ArticleBrief(ArticleRow):
 
     @property
     def label(self) -> str:
-        return self.outlet or outlet_of(self.url) or self.id
+        return self.outlet or host_of(self.url) or self.id
 
 
-def outlet_of(url: str | None) -> str | None:
-    """The host of an article's URL ("www." dropped), a stand-in for a missing outlet."""
-    if not url:
-        return None
-    host = urlsplit(url).hostname or ""
-    return host.removeprefix("www.") or None
+_ROW_FIELDS = tuple(f.name for f in dataclasses.fields(ArticleRow))
 
 
 def brief(row: ArticleRow) -> ArticleBrief:
-    return ArticleBrief(**dataclasses.asdict(row))
+    # Field by field: ``dataclasses.asdict`` deep-copies, 0.2 ms a row (80 ms for 376 rows).
+    return ArticleBrief(*(getattr(row, f) for f in _ROW_FIELDS))
 
 
 def briefs_of(store: StoryStore, ids: Iterable[str]) -> dict[str, ArticleBrief]:
@@ -203,14 +209,12 @@ class StoryRow:
         return format_span(self.first_date, self.last_date)
 
 
-def story_row(story_id: str, title: str, n_articles: int, arts: list[ArticleBrief]) -> StoryRow:
-    dates = sorted(a.published for a in arts if a.published and parse_day(a.published))
-    outlets = sorted({a.label for a in arts if a.outlet or a.url})
+def story_row(story_id: str, title: str, n_articles: int, outline: StoryOutline) -> StoryRow:
+    """A list row from the story's stored outline (no article read)."""
     return StoryRow(
-        id=story_id, title=title,
-        first_date=dates[0] if dates else None, last_date=dates[-1] if dates else None,
-        n_articles=n_articles, n_duplicates=sum(1 for a in arts if a.duplicate_of),
-        outlets=outlets, coverage=coverage([a.published for a in arts]),
+        id=story_id, title=title, first_date=outline.first_date, last_date=outline.last_date,
+        n_articles=n_articles, n_duplicates=outline.n_duplicates, outlets=outline.outlets,
+        coverage=coverage_of(outline.per_day, outline.undated),
     )
 
 
@@ -219,20 +223,18 @@ def story_rows(store: StoryStore, offset: int = 0, limit: int | None = None, *,
     """One page of stories ranked by coverage and recency: those with 3 articles from 2
     outlets first, then the rest; noise stories only with ``noise`` (last).
 
-    The order and the page come from the stories' indexed columns (``story_listing``), and
-    only the articles of the stories on the page are read, by their story index: the index
-    page of a store of 10k articles reads a few hundred rows, not all of them. Two rows of
-    the page never carry the same title (``distinct_titles``)."""
+    The order and the page come from the stories' indexed columns (``story_listing``), the
+    rows' dates, outlets and bars from the outline stored with each story
+    (``story_outlines``): no article is read, however large the stories on the page. Two
+    rows of the page never carry the same title (``distinct_titles``)."""
     from storyline.headlines import distinct_titles
 
     listed = store.story_listing(offset, limit, noise=noise)
-    members: dict[str, list[ArticleBrief]] = {s.id: [] for s in listed}
-    for row in store.story_article_rows(members):
-        members[row.story_id or ""].append(brief(row))
+    outlines = store.story_outlines(s.id for s in listed)
     titles = distinct_titles((s.id, s.title, s.first_date) for s in listed)
     out: list[StoryRow] = []
     for s in listed:
-        made = story_row(s.id, titles[s.id], len(members[s.id]) or s.n_articles, members[s.id])
+        made = story_row(s.id, titles[s.id], s.n_articles, outlines.get(s.id) or EMPTY_OUTLINE)
         made.n_outlets = len(made.outlets) or s.n_outlets
         made.major, made.noise = s.major, s.noise
         out.append(made)
@@ -268,8 +270,6 @@ def story_news(store: StoryStore, story_id: str, since: str | int | None = None,
                limit: int = 5) -> StoryNews:
     """The story's latest ``limit`` revisions (with those of stories merged into it) and
     the new items to mark on its page."""
-    from storyline.changes import story_revisions
-
     revisions = story_revisions(store, story_id, limit=50)
     if since is None:
         marked = revisions[:1] if revisions and revisions[0].changes[0].kind != "new" else []
@@ -337,6 +337,7 @@ class SentenceIndex:
         self.sentences = split_sentences(article.text)
         self._norm = [_norm(s.text) for s in self.sentences]
         self._starts = [s.start for s in self.sentences]
+        self._words: list[set[str]] | None = None  # content words a sentence, made on first need
 
     def locate(self, text: str) -> int | None:
         """The number of the sentence ``text`` quotes, or None when none is close enough."""
@@ -361,7 +362,9 @@ class SentenceIndex:
         words = set(content_words(text))
         if not words:
             return None
-        overlap = [len(words & set(content_words(s.text))) / len(words) for s in self.sentences]
+        if self._words is None:  # once an article, not once a citation of it
+            self._words = [set(content_words(s.text)) for s in self.sentences]
+        overlap = [len(words & w) / len(words) for w in self._words]
         top = max(range(len(overlap)), key=overlap.__getitem__)
         return top + 1 if overlap[top] >= MIN_WORD_COVERAGE else None
 
@@ -402,45 +405,69 @@ class Chip:
 
 @dataclass
 class StoryView:
-    """Everything the story page shows."""
+    """Everything the story page shows: the story (its stored ``StoryPage`` projection;
+    whole for the API), its outline, the list rows of one page of its articles (all for the
+    API), and its chips."""
 
     story: Story
     row: StoryRow
     articles: list[ArticleBrief]
     numbers: dict[str, int]
     chips: dict[tuple[str, str], Chip]
+    outline: StoryOutline = field(default_factory=lambda: EMPTY_OUTLINE)
+    page: StoryPage | None = None
+    comparisons: list[Comparison] = field(default_factory=list)
 
     def cite(self, text: str, sources: list[str]) -> list[Chip]:
         """The chips of one cited sentence, in the order its sources were given."""
         return [self.chips[(text, s)] for s in sources if (text, s) in self.chips]
 
 
-def story_view(store: StoryStore, story_id: str, chips: bool = True) -> StoryView | None:
-    """The story page: its own story record, its articles' list rows, and the text of the
-    articles that the summary and timeline cite, to place each citation on its sentence.
+def story_view(store: StoryStore, story_id: str, chips: bool = True, *, first: int = 0,
+               count: int | None = None, all_figures: bool = False,
+               max_comparisons: int | None = None, max_values: int | None = None) -> StoryView | None:
+    """The story page from its stored projection (``store.story_page``, not its whole JSON):
+    rows of articles ``first`` to ``first + count`` and of those chips cite, the cited texts
+    to place citations on their sentence, and the first ``max_comparisons`` comparison rows
+    marked ``shown`` (all with ``all_figures``), ``max_values`` values each.
 
     Comparison chips, and the chips of a sentence beyond its first
     ``MAX_PLACED_PER_CITATION`` sources, are not placed here: a large story holds hundreds
     of figures citing a thousand articles (splitting them all took 5 s a page view); their
     links carry the quoted sentence, and the article page places it when one is followed.
-    ``chips=False`` (the JSON API) places none."""
-    story = store.story(story_id)
-    if story is None:
-        return None
-    index = briefs_of(store, story.article_ids)
-    articles = [index[a] for a in story.article_ids if a in index]
-    numbers = {a.id: i + 1 for i, a in enumerate(articles)}
-    row = story_row(story.id, story.title, len(story.article_ids), articles)
-    placed: dict[tuple[str, str], Chip] = {}
+    ``chips=False`` (the JSON API) reads the whole story and every article's row, and
+    places no chip."""
     if not chips:
-        return StoryView(story, row, articles, numbers, placed)
+        whole = store.story(story_id)
+        if whole is None:
+            return None
+        rows = store.article_rows_for(whole.article_ids)
+        outline = outline_of(rows)
+        index = {r.id: brief(r) for r in rows}
+        articles = [index[a] for a in whole.article_ids if a in index]
+        numbers = {a.id: i + 1 for i, a in enumerate(articles)}
+        row = story_row(whole.id, whole.title, len(whole.article_ids), outline)
+        return StoryView(whole, row, articles, numbers, {}, outline)
+    page = store.story_page(story_id)
+    if page is None:
+        return None
+    story = page.story
+    outline = page.outline or EMPTY_OUTLINE
+    numbers = {aid: i + 1 for i, aid in enumerate(story.article_ids)}
+    every = story.comparisons if all_figures else [c for c in story.comparisons if c.shown]
+    shown = every[:max_comparisons]
     cited: list[tuple[str, list[str]]] = [(c.text, c.sources) for c in story.summary]
     cited += [(t.text, t.sources) for t in story.timeline]
+    later = [(v.sentence, v.sources) for c in shown for v in c.values[:max_values]]
+    listed = story.article_ids[first:None if count is None else first + count]
+    index = briefs_of(store, [*listed, *(a for _, sources in cited + later for a in sources)])
+    articles = [index[a] for a in listed if a in index]
+    row = story_row(story.id, story.title, len(story.article_ids), outline)
     wanted = {aid for _, sources in cited
               for aid in [a for a in sources if a in index][:MAX_PLACED_PER_CITATION]}
     sent_index = {aid: SentenceIndex(Article(id=aid, text=text))
                   for aid, text in store.article_texts(wanted).items()}
-    later = [(v.sentence, v.sources) for c in story.comparisons for v in c.values]
+    placed: dict[tuple[str, str], Chip] = {}
     for (text, sources), locate in [(c, True) for c in cited] + [(c, False) for c in later]:
         for aid in sources:
             if (text, aid) in placed or aid not in index:
@@ -449,7 +476,7 @@ def story_view(store: StoryStore, story_id: str, chips: bool = True) -> StoryVie
             where = sent_index[aid].locate(text) if locate and aid in sent_index else None
             placed[(text, aid)] = Chip(aid, brief_.label, numbers.get(aid, 0), where,
                                        brief_.title, brief_.published, None if where else text)
-    return StoryView(story, row, articles, numbers, placed)
+    return StoryView(story, row, articles, numbers, placed, outline, page, shown)
 
 
 def cited_sentence(store: StoryStore, article_id: str, text: str) -> int | None:
@@ -668,8 +695,6 @@ def search(store: StoryStore, query: str, limit: int = 50, *, offset: int = 0,
     """Articles matching ``query`` (full-text index over titles and text, stemmed), best
     first, one page, published between ``since`` and ``until`` when given: the hits' list
     rows and texts and their stories' titles, read by id, nothing else."""
-    from storyline.headlines import article_title
-
     ids = store.search(query, limit, offset=offset, since=since or None, until=until or None)
     if not ids:
         return []
@@ -681,9 +706,28 @@ def search(store: StoryStore, query: str, limit: int = 50, *, offset: int = 0,
         if i not in index:
             continue
         row, text = index[i], texts.get(i, "")
-        own = row.title or article_title(Article(id=i, text=text))
+        own = row.title or _derived_title(i, text)
         hits.append(SearchHit(row, titles.get(row.story_id or ""), snippet(text, query), own))
     return hits
+
+
+# Titles made for untitled articles, by id and text hash (a text never changes under its id).
+_DERIVED: dict[tuple[str, int], str] = {}
+
+
+def _derived_title(article_id: str, text: str) -> str:
+    """``headlines.article_title`` of an article without a title, made once per server:
+    2-4 ms an article, most of a search page of the 10k-article benchmark store (its ECB+
+    articles have no title)."""
+    from storyline.headlines import article_title
+
+    key = (article_id, hash(text))
+    title = _DERIVED.get(key)
+    if title is None:
+        if len(_DERIVED) >= 4096:  # bounded: 4,096 short titles
+            _DERIVED.clear()
+        title = _DERIVED[key] = article_title(Article(id=article_id, text=text))
+    return title
 
 
 @dataclass
@@ -709,22 +753,22 @@ def search_all(store: StoryStore, query: str, limit: int = 50, *, offset: int = 
                since: str | None = None, until: str | None = None) -> SearchResults:
     """Stories whose title or entities match ``query`` (first page only), the entities
     whose name or a spelling holds a query word, and one page of matching articles."""
-    story_ids = store.search_stories(query, limit=20) if offset == 0 else []
-    stories = [s for s in (store.story(sid) for sid in story_ids) if s is not None]
+    found = store.search_stories(query, limit=20) if offset == 0 else []
+    titles = store.story_titles(found)
+    story_ids = [sid for sid in found if sid in titles]
     words = {w.casefold() for w in re.findall(r"\w+", query)}
+    # No story's JSON decoded; only entities whose text holds a query word come back.
+    names = store.story_entities(story_ids, words)
     entities: dict[str, EntityHit] = {}
-    for story in stories:
-        for ent in story.entities:
+    for sid in story_ids:
+        for ent in names.get(sid, []):
             spellings = {t.casefold() for v in [ent.name, *ent.variants] for t in re.findall(r"\w+", v)}
             if words and words <= spellings or any(w in spellings for w in words if len(w) > 3):
                 hit = entities.setdefault(ent.name, EntityHit(ent.name, ent.label, [], []))
                 hit.variants += [v for v in ent.variants if v not in hit.variants]
-                hit.story_ids.append(story.id)
-    rows = []
-    if story_ids:
-        members: dict[str, list[ArticleBrief]] = {sid: [] for sid in story_ids}
-        for row in store.story_article_rows(members):
-            members[row.story_id or ""].append(brief(row))
-        rows = [story_row(s.id, s.title, len(s.article_ids), members.get(s.id, [])) for s in stories]
+                hit.story_ids.append(sid)
+    outlines = store.story_outlines(story_ids) if story_ids else {}
+    rows = [story_row(sid, titles[sid], (outlines.get(sid) or EMPTY_OUTLINE).n_articles,
+                      outlines.get(sid) or EMPTY_OUTLINE) for sid in story_ids]
     articles = search(store, query, limit, offset=offset, since=since, until=until)
     return SearchResults(rows, list(entities.values())[:20], articles)
