@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from storyline.model import Article
-from storyline.text import content_words, split_sentences
+from storyline.text import content_words, ftfy_may_change, guarded_search, split_sentences
 
 __all__ = ["article_title", "clean_headline", "distinct_titles", "headline_from_sentence", "story_title"]
 
@@ -188,30 +188,16 @@ _CAPTION_LITERALS = tuple(
         "|centre|center|top|bottom|front|back"
     ).split("|")
 )
-# IGNORECASE matches these to ASCII letters while str.lower does not (the whole list, found
-# by trying every code point): dotless i, long s, and the dot U+0307 "İ" lowers to after "i".
-_FOLD = str.maketrans({"\u0131": "i", "\u017f": "s", "\u0307": None})
-
-
-def _has(pattern: re.Pattern[str], literals: tuple[str, ...], text: str, digit_end: bool = False) -> bool:
-    """``pattern.search(text)``, skipped for ``match`` when no literal of ``literals`` (nor,
-    with ``digit_end``, a final digit) is in the text."""
-    low = text.lower()
-    if not low.isascii():
-        low = low.translate(_FOLD)
-    if any(lit in low for lit in literals) or (
-        digit_end and text.rstrip().rstrip(".").rstrip()[-1:].isdigit()
-    ):
-        return pattern.search(text) is not None
-    return pattern.match(text) is not None
-
 
 def _furniture(text: str) -> bool:
-    return _has(_FURNITURE, _FURNITURE_LITERALS, text)
+    return guarded_search(_FURNITURE, _FURNITURE_LITERALS, text)
 
 
 def _caption(text: str) -> bool:
-    return _has(_CAPTION, _CAPTION_LITERALS, text, digit_end=True)
+    """``_CAPTION.search``: its date branch needs no literal but ends the text with a digit."""
+    if text.rstrip().rstrip(".").rstrip()[-1:].isdigit():
+        return _CAPTION.search(text) is not None
+    return guarded_search(_CAPTION, _CAPTION_LITERALS, text)
 
 
 # A gallery caption opens with its day: "June 17: BP chief testifies ...", "Saturday: The yacht ...".
@@ -275,18 +261,12 @@ def _unptb(text: str) -> str:
     return _POUND.sub("£", text)
 
 
-# Text ftfy leaves as it is: printable ASCII (tab and newline too) without "&". Mojibake,
-# wide or curly characters, ligatures and surrogates are not ASCII, HTML entities need "&",
-# terminal escapes and control characters are not printable. Checked on every T17 title,
-# lead and lead sentence (36,019 such texts) and 20,000 random ones: ftfy returns each
-# unchanged. Most texts are such, and ftfy costs some 50 us a call.
-_FTFY_WORK = re.compile(r"[^\t\n\x20-\x7e]|&")
 
 
 def _fix_text(text: str) -> str:
     """Repair mojibake ("Steenkampâ€™s") when ftfy is installed (a core dependency; the
     guard only keeps an old environment working)."""
-    if not _FTFY_WORK.search(text):
+    if not ftfy_may_change(text):
         return text
     try:
         import ftfy

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from storyline.model import Article
+from storyline.text import fold_lower, guarded_search
 
 __all__ = [
     "NOISE_REASONS",
@@ -194,10 +195,6 @@ _LITERALS: dict[str, tuple[str, ...]] = {
     "caption": tuple("photo|image|picture|illustration|video|getty images|/|shutterstock".split("|")),
     "byline": (),
 }
-# Characters that IGNORECASE matches to an ASCII letter while ``str.lower`` does not map them
-# to it (the whole list, found by trying every code point): dotless i, long s, and capital
-# dotted I, which lowers to "i" + U+0307.
-_FOLD = str.maketrans({"\u0131": "i", "\u017f": "s", "\u0307": None})
 
 
 def line_reason(line: str) -> str | None:
@@ -206,15 +203,11 @@ def line_reason(line: str) -> str | None:
     # clean package is heavier than ingest should be to import.
     from storyline.clean.patterns import BOILERPLATE_PATTERNS
 
-    low = line.lower()
-    if not line.isascii():
-        low = low.translate(_FOLD)
+    low = fold_lower(line)
     for reason, pattern in (*NOISE_REASONS, *BOILERPLATE_PATTERNS):
         literals = _LITERALS.get(reason)
-        if literals is None or any(lit in low for lit in literals):
-            if pattern.search(line):
-                return reason
-        elif pattern.match(line):
+        found = pattern.search(line) if literals is None else guarded_search(pattern, literals, line, low)
+        if found:
             return reason
     return None
 
@@ -258,9 +251,7 @@ def is_schedule(text: str) -> bool:
     """A broadcaster's programme schedule, not news: its 7-day notice, or at least
     ``MIN_SCHEDULE_CREDITS`` programme credits."""
     # Both patterns are slow over a whole text; literals they need guard them (same answer).
-    low = text.lower()
-    if not text.isascii():
-        low = low.translate(_FOLD)
+    low = fold_lower(text)
     if any(notice in low for notice in _SCHEDULE_LITERALS) and _SCHEDULE_NOTICE.search(text):
         return True
     # every credit holds one "/", so fewer slashes than credits needed settle it

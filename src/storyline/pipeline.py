@@ -325,11 +325,10 @@ def analyze(
     return [done[sid] for sid in wanted if sid in done]
 
 
-def attach_analyses(store: StoryStore, articles: Sequence[Article]) -> dict[str, dict]:
+def attach_analyses(store: StoryStore, articles: Sequence[Article]) -> None:
     """Attach each article's stored per-article analysis (sentences, dates, figures), so the
     stages read it instead of splitting and tagging the text again; a record made from
-    another text or by an older version is ignored (``analysis_of`` recomputes it).
-    Returns the stored records by article id."""
+    another text or by an older version is ignored (``analysis_of`` recomputes it)."""
     kept = store.analyses(a.id for a in articles)
     for art in articles:
         data = kept.get(art.id)
@@ -339,7 +338,6 @@ def attach_analyses(store: StoryStore, articles: Sequence[Article]) -> dict[str,
             art.analysis = ArticleAnalysis.from_dict(data)
         except (KeyError, TypeError, ValueError):
             continue  # an unreadable record is recomputed, like a stale one
-    return kept
 
 
 def stale_stories(store: StoryStore) -> list[str]:

@@ -191,3 +191,47 @@ def strip_dateline(text: str, *, wire: bool = True, place: bool = True) -> str:
     """
     found = match_dateline(text, wire=wire, place=place)
     return text[found.end :] if found else text
+
+
+# --------------------------------------------------------------------------- speed guards
+
+# Characters IGNORECASE matches to an ASCII letter while ``str.lower`` does not map them to
+# it (the whole list, found by trying every code point): dotless i, long s, and the dot
+# U+0307 that capital dotted I lowers to after its "i".
+_FOLD = str.maketrans({"\u0131": "i", "\u017f": "s", "\u0307": None})
+
+
+def fold_lower(text: str) -> str:
+    """``text`` lower-cased as IGNORECASE compares it: a lowercase literal an IGNORECASE
+    pattern needs is ``in`` this exactly when the pattern could see it."""
+    low = text.lower()
+    return low if text.isascii() else low.translate(_FOLD)
+
+
+def guarded_search(
+    pattern: re.Pattern[str], literals: tuple[str, ...], text: str, low: str | None = None
+) -> bool:
+    """``pattern.search(text) is not None``, at the cost of one position when no literal is
+    in ``low`` (``fold_lower(text)``). The caller promises that every branch of ``pattern``
+    not anchored at the start holds one of ``literals`` (lowercase), so without any the
+    pattern can only match at position 0. An IGNORECASE alternation has no literal prefix
+    to skip to and costs 20-150 us a search, and most texts match none (the noise checks
+    and headlines run them on every line and lead sentence)."""
+    low = fold_lower(text) if low is None else low
+    if any(lit in low for lit in literals):
+        return pattern.search(text) is not None
+    return pattern.match(text) is not None
+
+
+# What ftfy may change: anything but printable ASCII, tab and newline (mojibake, wide and
+# curly characters, ligatures and surrogates are not ASCII; terminal escapes and control
+# characters are not printable; "\r" is a line break it may fix), and "&" when it unescapes
+# HTML. Checked on all 4,608 T17 texts and on 36,019 T17 titles, leads and lead sentences:
+# ftfy returns each text without these unchanged. ftfy costs 50 us a title, 5 ms an article.
+_NOT_PLAIN = re.compile(r"[^\t\n\x20-\x7e]")
+
+
+def ftfy_may_change(text: str, entities: bool = True) -> bool:
+    """False when ``ftfy.fix_text`` (with ``unescape_html=entities``) returns ``text`` as
+    it is, so the call can be skipped."""
+    return bool(_NOT_PLAIN.search(text)) or (entities and "&" in text)

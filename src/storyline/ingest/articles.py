@@ -13,7 +13,7 @@ from storyline.ingest import meta
 from storyline.ingest.base import IngestOptions, Record, error, readable, short_id, valid_text
 from storyline.model import Article, IngestError, Removed
 from storyline.noise import boilerplate_reason
-from storyline.text import normalize_space
+from storyline.text import ftfy_may_change, normalize_space
 
 if TYPE_CHECKING:
     from storyline.clean import CleanOptions
@@ -122,17 +122,12 @@ def prepare(
     )
 
 
-# What ftfy changes in ASCII text with our options: terminal escapes (ESC) and control
-# characters. ASCII text without them comes back as it is (checked on all 4,608 T17 texts).
-_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def fix_mojibake(text: str) -> str:
     """``text`` with mojibake repaired ("Steenkampâ€™s" -> "Steenkamp's") by ftfy, which
     changes only what decodes better another way: a page read with the wrong encoding
     would otherwise reach titles, summaries and search in its garbled form."""
-    if text.isascii() and not _ASCII_CONTROL.search(text):
-        return text  # nothing ftfy would change: mojibake needs non-ASCII bytes (~5 ms saved)
+    if not ftfy_may_change(text, entities=False):
+        return text  # nothing to repair: mojibake needs non-ASCII bytes (~5 ms an article saved)
     import ftfy  # a core dependency; imported here so that ingest stays light to import
 
     # Only the encoding repair: quotes, ligatures, widths, line breaks and entities are the

@@ -29,7 +29,7 @@ import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import chain
 
@@ -261,15 +261,7 @@ def facts(text: str) -> _Facts:
 
 
 def _facts(text: str) -> _Facts:
-    return _Facts(
-        stems=_stems(text),
-        numbers=tuple(_numbers(text)),
-        dates=frozenset(_dates(text)),
-        names=_names(text),
-        words=_word_set(text),
-        marks=_marks(text),
-        speaker=_speaker(text),
-    )
+    return replace(_source_facts(text), names=_names(text), speaker=_speaker(text))
 
 
 def _source_facts(text: str) -> _Facts:
